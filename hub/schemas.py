@@ -1,0 +1,179 @@
+"""The bus contract: every message that crosses NATS, as pydantic models.
+
+A synthesis request is JSON on ``<prefix>.synth.<engine>``. The answer streams to the
+request's reply inbox as a sequence of messages whose kind travels in the
+``Voicebus-Kind`` header: ``start``, ``chunk`` x N (raw PCM payload, ``Voicebus-Seq``
+header), ``keepalive`` while the engine is busy, then ``end`` or ``error``.
+See docs/bus.md for the wire-level description.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+PROTOCOL_VERSION = "1"
+"""Bumped on any incompatible change of the messages below."""
+
+MAX_CHUNK_BYTES = 64 * 1024
+"""Largest PCM payload one ``chunk`` message carries."""
+
+KIND_HEADER = "Voicebus-Kind"
+SEQ_HEADER = "Voicebus-Seq"
+REQUEST_ID_HEADER = "Voicebus-Request-Id"
+VERSION_HEADER = "Voicebus-Version"
+
+
+class MessageKind(StrEnum):
+    START = "start"
+    CHUNK = "chunk"
+    KEEPALIVE = "keepalive"
+    END = "end"
+    ERROR = "error"
+
+
+class ErrorCode(StrEnum):
+    """Stable error codes; clients branch on these, never on message text."""
+
+    VOICE_NOT_FOUND = "voice_not_found"
+    TEXT_TOO_LONG = "text_too_long"
+    INVALID_REQUEST = "invalid_request"
+    ENGINE_OVERLOADED = "engine_overloaded"
+    ENGINE_UNAVAILABLE = "engine_unavailable"
+    TIMEOUT = "timeout"
+    CANCELLED = "cancelled"
+    INTERNAL = "internal"
+
+
+def new_request_id() -> str:
+    return uuid.uuid4().hex
+
+
+class _Message(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class SynthesisRequest(_Message):
+    """One unit of synthesis work, normally one sentence."""
+
+    type: Literal["synthesis_request"] = "synthesis_request"
+    version: str = PROTOCOL_VERSION
+    request_id: str = Field(default_factory=new_request_id)
+    text: str
+    voice: str
+    speaker: str | None = None
+    language: str | None = None
+    speed: float = Field(default=1.0, gt=0.0, le=10.0)
+    instructions: str | None = None
+    sample_rate: int | None = Field(default=None, description="Output rate wish; advisory.")
+    deadline: float = Field(description="Unix time after which the answer is useless.")
+    priority: int = Field(
+        default=0,
+        ge=0,
+        description="Position of this sentence in its text; engines serve lower values first "
+        "so a new client's first sentence never waits behind another client's long text.",
+    )
+
+    def expired(self, now: float | None = None) -> bool:
+        return (now if now is not None else time.time()) >= self.deadline
+
+
+class StreamStart(_Message):
+    """First message of a reply stream: the format of every chunk that follows."""
+
+    type: Literal["start"] = "start"
+    request_id: str
+    engine: str
+    instance: str
+    voice: str
+    sample_rate: int
+    sample_width: int = 2
+    channels: int = 1
+
+
+class StreamEnd(_Message):
+    type: Literal["end"] = "end"
+    request_id: str
+    chunks: int
+    audio_seconds: float
+    synthesis_seconds: float
+    real_time_factor: float
+
+
+class StreamError(_Message):
+    type: Literal["error"] = "error"
+    request_id: str
+    code: ErrorCode
+    message: str
+    suggestion: str | None = None
+
+
+class Keepalive(_Message):
+    type: Literal["keepalive"] = "keepalive"
+    request_id: str
+    queued: bool = Field(description="True while the request waits for an inference slot.")
+
+
+class CancelRequest(_Message):
+    type: Literal["cancel"] = "cancel"
+    request_id: str
+    reason: str = "client"
+
+
+class VoiceInfo(_Message):
+    name: str
+    languages: list[str] = Field(default_factory=list)
+    speakers: list[str] = Field(default_factory=list)
+    description: str = ""
+    sample_rate: int
+    clones: bool = False
+
+
+class EngineCapabilities(_Message):
+    streaming: bool = True
+    cloning: bool = False
+    instructions: bool = False
+    speed: bool = True
+
+
+class EngineState(StrEnum):
+    WARM = "warm"
+    UNLOADED = "unloaded"
+    STOPPING = "stopping"
+
+
+class EngineAnnouncement(_Message):
+    """What every engine worker publishes on the discovery subject every few seconds."""
+
+    type: Literal["announcement"] = "announcement"
+    version: str = PROTOCOL_VERSION
+    engine: str
+    instance: str
+    engine_version: str
+    voices: list[VoiceInfo]
+    capabilities: EngineCapabilities = EngineCapabilities()
+    device: str = "cpu"
+    state: EngineState = EngineState.WARM
+    in_flight: int = 0
+    queued: int = 0
+    max_queue: int = 0
+    heartbeat_seconds: float
+    host: str = ""
+    pid: int = 0
+
+
+BusMessage = Annotated[
+    SynthesisRequest
+    | StreamStart
+    | StreamEnd
+    | StreamError
+    | Keepalive
+    | CancelRequest
+    | EngineAnnouncement,
+    Field(discriminator="type"),
+]
+"""Every JSON message of the bus; audio chunks are raw bytes and have no model."""

@@ -1,0 +1,195 @@
+"""One synthesis request on the bus (normally one sentence) and its reply stream.
+
+A call subscribes to a fresh inbox, publishes the request, and pumps the reply stream into
+a queue that the stream reads in order: PCM ``bytes``, then a ``StreamEnd`` or an exception.
+Timeouts: ``start_timeout`` for a worker to accept, ``idle_timeout`` between messages (workers
+send keepalives while busy), and the request's deadline. A worker lost before any audio came
+back is retried with a fresh request id, so a crash or a NATS restart costs a little time,
+not the sentence.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import nats.errors
+from nats.aio.client import Client
+from nats.aio.msg import Msg
+from nats.aio.subscription import Subscription
+
+from hub.errors import (
+    EngineUnavailableError,
+    InternalError,
+    SynthesisTimeoutError,
+    VoicebusError,
+    error_from_stream,
+)
+from hub.schemas import (
+    KIND_HEADER,
+    REQUEST_ID_HEADER,
+    SEQ_HEADER,
+    CancelRequest,
+    MessageKind,
+    StreamEnd,
+    StreamError,
+    StreamStart,
+    SynthesisRequest,
+    new_request_id,
+)
+from hub.subjects import Subjects
+
+_LOGGER = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class CallOptions:
+    start_timeout: float = 5.0
+    idle_timeout: float = 5.0
+    sentence_timeout: float = 120.0
+    retries: int = 1
+
+
+class WorkerLostError(SynthesisTimeoutError):
+    """The worker went silent: it died, or the request was lost in a reconnect."""
+
+
+class SentenceCall:
+    def __init__(
+        self,
+        nc: Client,
+        subjects: Subjects,
+        engine: str,
+        request: SynthesisRequest,
+        options: CallOptions,
+    ) -> None:
+        self._nc = nc
+        self._subjects = subjects
+        self._engine = engine
+        self.request = request
+        self._options = options
+        self._items: asyncio.Queue[bytes | StreamEnd | BaseException] = asyncio.Queue()
+        self._chunks_received = 0
+        self.start: StreamStart | None = None
+        self.end: StreamEnd | None = None
+        self.finished = False
+        self._task = asyncio.create_task(self._run(), name=f"call-{request.request_id}")
+
+    async def chunks(self) -> AsyncIterator[bytes]:
+        """PCM in order; raises the call's typed error if it failed."""
+        while True:
+            item = await self._items.get()
+            if isinstance(item, bytes):
+                yield item
+            elif isinstance(item, StreamEnd):
+                self.end = item
+                return
+            else:
+                raise item
+
+    async def cancel(self, reason: str = "client") -> None:
+        """Stop waiting and tell the worker to stop generating."""
+        if not self._task.done():
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        if not self.finished and self._nc.is_connected:
+            message = CancelRequest(request_id=self.request.request_id, reason=reason)
+            with contextlib.suppress(Exception):
+                await self._nc.publish(
+                    self._subjects.cancel(self.request.request_id),
+                    message.model_dump_json().encode(),
+                )
+
+    async def _run(self) -> None:
+        attempt = 0
+        while True:
+            try:
+                await self._attempt()
+                return
+            except WorkerLostError as error:
+                if self._chunks_received or attempt >= self._options.retries:
+                    self._fail(error)
+                    return
+                attempt += 1
+                _LOGGER.warning("%s; retrying on another worker", error.message)
+                self.request = self.request.model_copy(update={"request_id": new_request_id()})
+            except VoicebusError as error:
+                self._fail(error)
+                return
+            except Exception as error:  # a bug or a broken connection: say so, never hang
+                _LOGGER.exception("synthesis call failed")
+                self._fail(InternalError(f"synthesis call failed: {error}"))
+                return
+
+    def _fail(self, error: BaseException) -> None:
+        self.finished = True
+        self._items.put_nowait(error)
+
+    async def _attempt(self) -> None:
+        inbox = self._nc.new_inbox()
+        sub = await self._nc.subscribe(inbox)
+        try:
+            await self._nc.publish(
+                self._subjects.synth(self._engine),
+                self.request.model_dump_json().encode(),
+                reply=inbox,
+                headers={REQUEST_ID_HEADER: self.request.request_id},
+            )
+            await self._receive(sub)
+        finally:
+            with contextlib.suppress(Exception):
+                await sub.unsubscribe()
+
+    async def _receive(self, sub: Subscription) -> None:
+        expected_seq = 0
+        timeout = self._options.start_timeout
+        while True:
+            msg = await self._next(sub, timeout)
+            timeout = self._options.idle_timeout
+            kind = (msg.headers or {}).get(KIND_HEADER)
+            if kind == MessageKind.START:
+                self.start = StreamStart.model_validate_json(msg.data)
+            elif kind == MessageKind.CHUNK:
+                seq = int((msg.headers or {}).get(SEQ_HEADER, "-1"))
+                if seq != expected_seq:
+                    raise InternalError(f"audio chunk {expected_seq} was lost (got {seq})")
+                expected_seq += 1
+                self._chunks_received += 1
+                self._items.put_nowait(msg.data)
+            elif kind == MessageKind.END:
+                self.finished = True
+                self._items.put_nowait(StreamEnd.model_validate_json(msg.data))
+                return
+            elif kind == MessageKind.ERROR:
+                self.finished = True
+                raise error_from_stream(StreamError.model_validate_json(msg.data))
+            elif kind != MessageKind.KEEPALIVE:
+                _LOGGER.debug("ignoring a reply of unknown kind %r", kind)
+
+    async def _next(self, sub: Subscription, timeout: float) -> Msg:
+        remaining = self.request.deadline - time.time()
+        if remaining <= 0:
+            raise SynthesisTimeoutError(
+                f"sentence not done within {self._options.sentence_timeout:.0f} s",
+                "the engine is too slow or overloaded; add workers or raise sentence_timeout",
+            )
+        try:
+            msg = await sub.next_msg(timeout=min(timeout, remaining))
+        except nats.errors.TimeoutError:
+            if remaining <= timeout:
+                return await self._next(sub, timeout)
+            raise WorkerLostError(
+                f"engine {self._engine} went silent for {timeout:.1f} s",
+                "its worker may have died; check the engine logs",
+            ) from None
+        if (msg.headers or {}).get("Status") == "503":
+            raise EngineUnavailableError(
+                f"no worker of engine {self._engine} is running",
+                f"start one with 'voicebus engine {self._engine}'",
+            )
+        return msg

@@ -1,0 +1,70 @@
+"""Settings shared by every voicebus process.
+
+Each process has one pydantic-settings class (see the ``*Settings`` classes next to the code
+they configure), built once in the CLI and passed in. Values come from, highest first:
+command-line flags, ``VOICEBUS_*`` environment variables, a TOML config file named by
+``VOICEBUS_CONFIG`` (or ``--config``), then defaults. One config file can hold the keys of
+every process: each class reads the keys it knows and ignores the rest.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from pydantic import BaseModel, Field, SecretStr
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+CONFIG_ENV = "VOICEBUS_CONFIG"
+
+
+class NatsOptions(BaseModel):
+    """How to reach NATS; mixed into every process's settings."""
+
+    nats_url: str = Field(
+        default="nats://127.0.0.1:4222",
+        description="NATS server URL(s), comma separated for a cluster.",
+    )
+    nats_user: str | None = None
+    nats_password: SecretStr | None = None
+    nats_token: SecretStr | None = None
+    nats_creds: Path | None = Field(default=None, description="NATS .creds file (JWT + nkey).")
+    nats_nkey_seed: Path | None = Field(default=None, description="File holding an nkey seed.")
+    nats_tls_ca: Path | None = None
+    nats_tls_cert: Path | None = None
+    nats_tls_key: Path | None = None
+    subject_prefix: str = Field(default="voicebus", pattern=r"^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$")
+
+
+class VoicebusSettings(BaseSettings):
+    """Base class: ``VOICEBUS_`` env prefix and the optional TOML config file."""
+
+    model_config = SettingsConfigDict(env_prefix="VOICEBUS_", extra="ignore")
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        config_file = os.environ.get(CONFIG_ENV)
+        if config_file:
+            path = Path(config_file)
+            if not path.is_file():
+                raise FileNotFoundError(f"config file {path} (from {CONFIG_ENV}) does not exist")
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=path))
+        return tuple(sources)
+
+
+def default_data_dir() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
+    return Path(base) / "voicebus"

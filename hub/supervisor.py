@@ -1,0 +1,58 @@
+"""Child processes of ``voicebus up``: started, restarted when they crash, stopped cleanly."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import signal
+
+_LOGGER = logging.getLogger(__name__)
+
+
+class ManagedProcess:
+    """A child process that is restarted with backoff until ``stop()``."""
+
+    def __init__(self, name: str, argv: list[str], env: dict[str, str] | None = None) -> None:
+        self.name = name
+        self.argv = argv
+        self.env = {**os.environ, **(env or {})}
+        self.process: asyncio.subprocess.Process | None = None
+        self.restarts = 0
+        self._stopping = False
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name=f"supervise-{self.name}")
+
+    async def _run(self) -> None:
+        backoff = 1.0
+        while not self._stopping:
+            self.process = await asyncio.create_subprocess_exec(*self.argv, env=self.env)
+            _LOGGER.info("started %s (pid %d)", self.name, self.process.pid)
+            code = await self.process.wait()
+            if self._stopping:
+                return
+            self.restarts += 1
+            _LOGGER.error("%s exited with code %s; restarting in %.0f s", self.name, code, backoff)
+            await asyncio.sleep(backoff)
+            backoff = min(backoff * 2, 30.0)
+
+    async def stop(self, timeout: float = 30.0) -> None:
+        self._stopping = True
+        process = self.process
+        if process is not None and process.returncode is None:
+            with contextlib.suppress(ProcessLookupError):
+                process.send_signal(signal.SIGTERM)
+            try:
+                await asyncio.wait_for(process.wait(), timeout)
+            except TimeoutError:
+                _LOGGER.warning("%s did not stop within %.0f s; killing it", self.name, timeout)
+                with contextlib.suppress(ProcessLookupError):
+                    process.kill()
+                await process.wait()
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task

@@ -1,0 +1,112 @@
+"""``voicebus up``: the whole hub on one machine.
+
+Starts an embedded nats-server with JetStream (unless a NATS URL is configured), the Piper
+engine in ``workers`` processes (restarted if they crash), and the adapters in this
+process. Ctrl-C or SIGTERM stops it all in reverse order, letting engines drain.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+import sys
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field
+
+from hub.client import ClientSettings, HubClient
+from hub.natsserver import NatsServer
+from hub.settings import NatsOptions, VoicebusSettings, default_data_dir
+from hub.supervisor import ManagedProcess
+
+_LOGGER = logging.getLogger(__name__)
+
+
+class UpSettings(VoicebusSettings, NatsOptions):
+    nats_url: str | None = Field(  # type: ignore[assignment]
+        default=None, description="Use this NATS instead of starting an embedded one."
+    )
+    nats_port: int = Field(default=4222, description="Port of the embedded nats-server.")
+    data_dir: Path = Field(default_factory=default_data_dir)
+    engines: list[str] = Field(default_factory=lambda: ["piper"])
+    workers: int = Field(default=0, ge=0, description="Engine worker processes; 0 = auto.")
+    threads: int = Field(default=0, ge=0, description="Inference threads per worker; 0 = auto.")
+    adapters: list[str] = Field(default_factory=lambda: ["openai", "wyoming"])
+    adapter_options: dict[str, dict[str, Any]] = Field(default_factory=dict)
+
+
+def worker_plan(workers: int, threads: int, cores: int | None = None) -> tuple[int, int]:
+    """(workers, threads per worker). One worker using every core is the best default on a
+    small box: Piper's onnxruntime scales well within a process."""
+    cores = cores or os.cpu_count() or 1
+    workers = workers or max(1, cores // 4)
+    threads = threads or max(1, cores // workers)
+    return workers, threads
+
+
+class Hub:
+    def __init__(self, settings: UpSettings) -> None:
+        self.settings = settings
+        self.nats: NatsServer | None = None
+        self.processes: list[ManagedProcess] = []
+        self.url = settings.nats_url or ""
+
+    def start_nats(self) -> None:
+        if self.settings.nats_url:
+            return
+        self.nats = NatsServer(self.settings.data_dir / "nats", port=self.settings.nats_port)
+        self.url = self.nats.start()
+
+    def start_engines(self) -> None:
+        workers, threads = worker_plan(self.settings.workers, self.settings.threads)
+        env = {"VOICEBUS_NATS_URL": self.url, "VOICEBUS_THREADS": str(threads)}
+        env["VOICEBUS_SUBJECT_PREFIX"] = self.settings.subject_prefix
+        for engine in self.settings.engines:
+            for index in range(workers):
+                argv = [sys.executable, "-m", "hub.cli", "engine", engine]
+                process = ManagedProcess(f"engine {engine} #{index + 1}", argv, env)
+                process.start()
+                self.processes.append(process)
+        _LOGGER.info("%d worker(s) per engine, %d thread(s) each", workers, threads)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        self.start_nats()
+        try:
+            self.start_engines()
+            await self._serve_adapters(stop)
+        finally:
+            await asyncio.gather(*(p.stop() for p in self.processes), return_exceptions=True)
+            if self.nats is not None:
+                self.nats.stop()
+            _LOGGER.info("voicebus stopped")
+
+    async def _serve_adapters(self, stop: asyncio.Event) -> None:
+        from adapters import registry
+
+        client_settings = ClientSettings(**self._nats_overrides())
+        hub = await HubClient.connect(client_settings, "voicebus-up")
+        try:
+            await hub.discovery.wait_for(timeout=30.0)
+            serving = []
+            for name in self.settings.adapters:
+                options = {**self._nats_overrides(), **self.settings.adapter_options.get(name, {})}
+                settings = registry.settings_class(name)(**options)
+                serving.append(registry.build(name, settings, hub).serve(stop))
+            _LOGGER.info("voicebus is up: NATS at %s", self.url)
+            await asyncio.gather(stop.wait(), *serving)
+        finally:
+            await hub.close()
+
+    def _nats_overrides(self) -> dict[str, Any]:
+        return {"nats_url": self.url, "subject_prefix": self.settings.subject_prefix}
+
+
+async def run_up(settings: UpSettings) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    await Hub(settings).run(stop)
