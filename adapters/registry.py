@@ -14,7 +14,10 @@ from typing import Any, Protocol
 from hub.client import HubClient
 from hub.settings import VoicebusSettings
 
-ADAPTERS: dict[str, tuple[str, str]] = {}
+ADAPTERS: dict[str, tuple[str, str]] = {
+    "openai": ("adapters.openai.app:OpenAIAdapter", "adapters.openai.settings:OpenAISettings"),
+    "wyoming": ("adapters.wyoming.server:WyomingAdapter", "adapters.wyoming.settings:WyomingSettings"),
+}
 
 
 class Adapter(Protocol):

@@ -91,6 +91,7 @@ class EngineRunner:
         self._arrivals = itertools.count()
         self._jobs: dict[str, _Job] = {}
         self._in_flight = 0
+        self._counts = {"served": 0, "failed": 0, "cancelled": 0}
         self._state = EngineState.WARM
         self._subs: list[Subscription] = []
         self._synth_sub: Subscription | None = None
@@ -171,6 +172,7 @@ class EngineRunner:
             in_flight=self._in_flight,
             queued=self._queue.qsize(),
             max_queue=self.settings.max_queue,
+            **self._counts,
             heartbeat_seconds=self.settings.heartbeat_seconds,
             host=socket.gethostname(),
             pid=os.getpid(),
@@ -344,6 +346,7 @@ class EngineRunner:
         )
         await self._publish(job, MessageKind.END, end.model_dump_json().encode())
         self._jobs.pop(job.request.request_id, None)
+        self._counts["served"] += 1
 
     # ---- publishing ------------------------------------------------------------------
 
@@ -376,6 +379,7 @@ class EngineRunner:
     ) -> None:
         if self._jobs.pop(job.request.request_id, None) is None:
             return
+        self._counts["cancelled" if code is ErrorCode.CANCELLED else "failed"] += 1
         await self._reply_error(job.reply, job.request.request_id, code, message, suggestion)
 
     async def _reply_error(

@@ -161,6 +161,9 @@ class EngineAnnouncement(_Message):
     in_flight: int = 0
     queued: int = 0
     max_queue: int = 0
+    served: int = Field(default=0, description="Requests finished since start.")
+    failed: int = Field(default=0, description="Requests that ended in an error.")
+    cancelled: int = Field(default=0, description="Requests cancelled by their client.")
     heartbeat_seconds: float
     host: str = ""
     pid: int = 0

@@ -46,6 +46,8 @@ class SynthesisStream:
         self._buffer = SentenceBuffer(max_sentence_chars)
         self.sentences: list[str] = []
         self.stats: list[StreamEnd] = []
+        self.served_by: list[str] = []
+        """Worker instance that made each finished sentence, in order."""
         self._calls: dict[int, SentenceCall] = {}
         self._launched = 0
         self._current = 0
@@ -145,6 +147,8 @@ class SynthesisStream:
                     yield pcm
                 if call.end is not None:
                     self.stats.append(call.end)
+                if call.start is not None:
+                    self.served_by.append(call.start.instance)
                 del self._calls[self._current]
                 self._current += 1
                 self._launch_ready()

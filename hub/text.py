@@ -123,8 +123,9 @@ def _punct_verdict(buf: str, start: int, match: re.Match[str], final: bool) -> b
 
 def _find_boundary(buf: str, start: int, limit: int, final: bool) -> tuple[int, int] | None:
     """(sentence end, resume position) of the first certain boundary starting before limit."""
-    for match in _CANDIDATE.finditer(buf, start):
-        if match.start() >= limit:
+    for found in _CANDIDATE.finditer(buf, start, limit):
+        match = found if found.end() < limit else _CANDIDATE.match(buf, found.start())
+        if match is None:
             return None
         if match.group("para"):
             return match.start(), match.end()

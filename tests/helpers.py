@@ -1,0 +1,65 @@
+"""Checks that audio is speech of the right words, shared by the tests."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from typing import Any
+
+import numpy as np
+
+
+def pcm_to_float(pcm: bytes) -> np.ndarray:
+    return np.frombuffer(pcm, dtype="<i2").astype(np.float32) / 32768.0
+
+
+def resample_16k(samples: np.ndarray, rate: int) -> np.ndarray:
+    if rate == 16000:
+        return samples
+    positions = np.arange(0, len(samples), rate / 16000)
+    return np.interp(positions, np.arange(len(samples)), samples).astype(np.float32)
+
+
+def transcribe(model: Any, pcm: bytes, rate: int) -> str:
+    segments, _ = model.transcribe(
+        resample_16k(pcm_to_float(pcm), rate), language="en", beam_size=1
+    )
+    return " ".join(segment.text for segment in segments).strip()
+
+
+def words(text: str) -> list[str]:
+    return re.findall(r"[a-z0-9']+", text.lower())
+
+
+def word_error_rate(reference: str, hypothesis: str) -> float:
+    ref, hyp = words(reference), words(hypothesis)
+    row = list(range(len(hyp) + 1))
+    for i, ref_word in enumerate(ref, 1):
+        previous, row[0] = row[0], i
+        for j, hyp_word in enumerate(hyp, 1):
+            current = min(row[j] + 1, row[j - 1] + 1, previous + (ref_word != hyp_word))
+            previous, row[j] = row[j], current
+    return row[len(hyp)] / max(1, len(ref))
+
+
+def speech_seconds_range(text: str) -> tuple[float, float]:
+    """Plausible duration of ``text`` read aloud at normal speed (generous bounds)."""
+    count = len(words(text))
+    return 0.2 * count, 0.2 + 0.75 * count
+
+
+def assert_is_speech(pcm: bytes, rate: int, text: str, model: Any | None = None) -> None:
+    """PCM is speech of ``text``: right length for the words, not silent, and (with a Whisper
+    model) transcribed back to the same words."""
+    samples = pcm_to_float(pcm)
+    seconds = len(samples) / rate
+    low, high = speech_seconds_range(text)
+    assert low <= seconds <= high, f"{seconds:.2f} s of audio for {len(words(text))} words"
+    assert float(np.sqrt(np.mean(samples**2))) > 0.02, "audio is (nearly) silent"
+    if model is not None:
+        heard = transcribe(model, pcm, rate)
+        assert word_error_rate(text, heard) <= 0.25, f"heard {heard!r} for {text!r}"
+
+
+async def collect(stream: AsyncIterator[bytes]) -> bytes:
+    return b"".join([chunk async for chunk in stream])
