@@ -140,10 +140,11 @@ class HubClient:
         if text is not None:
             self._check_text(text)
         route = await self.wait_for_voice(voice, language=language, engine=engine)
-        if speaker and route.voice.speakers and speaker not in route.voice.speakers:
+        speakers = route.voice.speakers
+        if speaker and speaker not in speakers and not (speakers and speaker.isdigit()):
             raise InvalidRequestError(
                 f"voice {route.voice.name} has no speaker {speaker!r}",
-                f"speakers: {', '.join(route.voice.speakers)}",
+                f"speakers: {', '.join(speakers)}" if speakers else "it has a single speaker",
             )
         stream = SynthesisStream(
             self.nc,

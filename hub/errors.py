@@ -24,9 +24,17 @@ class VoicebusError(Exception):
 class VoiceNotFoundError(VoicebusError):
     code = ErrorCode.VOICE_NOT_FOUND
 
-    def __init__(self, voice: str, available: list[str]) -> None:
+    def __init__(
+        self,
+        voice: str,
+        available: list[str],
+        message: str | None = None,
+        suggestion: str | None = None,
+    ) -> None:
         shown = ", ".join(sorted(available)) or "none (is an engine running?)"
-        super().__init__(f"Unknown voice {voice!r}", f"available voices: {shown}")
+        super().__init__(
+            message or f"Unknown voice {voice!r}", suggestion or f"available voices: {shown}"
+        )
         self.voice = voice
         self.available = sorted(available)
 
@@ -76,8 +84,6 @@ _BY_CODE: dict[ErrorCode, type[VoicebusError]] = {
 def error_from_stream(error: StreamError) -> VoicebusError:
     """Turn an ``error`` message from an engine into the matching typed exception."""
     if error.code is ErrorCode.VOICE_NOT_FOUND:
-        exc: VoicebusError = VoicebusError(error.message, error.suggestion)
-        exc.code = ErrorCode.VOICE_NOT_FOUND
-        return exc
+        return VoiceNotFoundError("", [], error.message, error.suggestion)
     cls = _BY_CODE.get(error.code, InternalError)
     return cls(error.message, error.suggestion)

@@ -138,14 +138,22 @@ def _find_boundary(buf: str, start: int, limit: int, final: bool) -> tuple[int, 
 
 
 def _window(buf: str, start: int, max_chars: int) -> tuple[str, int]:
-    """Normalised text from ``start``, stopping once longer than max_chars, and its raw end."""
+    """Normalised text from ``start``, stopping once longer than max_chars, and its raw end.
+
+    Words are only read as far as needed, so a huge unbroken word costs no more than a short one.
+    """
     words: list[str] = []
-    size = -1
-    for match in _WORD.finditer(buf, start):
+    size = -1  # length of " ".join(words)
+    pos = _skip_spaces(buf, start)
+    while pos < len(buf):
+        match = _WORD.match(buf, pos, pos + max(1, max_chars - size))
+        if match is None:
+            break
         words.append(match.group())
         size += len(match.group()) + 1
         if size > max_chars:
             return " ".join(words), match.end()
+        pos = _skip_spaces(buf, match.end())
     return " ".join(words), len(buf)
 
 
@@ -168,12 +176,15 @@ def _head_cut(window: str, max_chars: int) -> int:
 
 def _skip_visible(buf: str, start: int, count: int) -> int:
     """Raw position just after the first ``count`` non-space characters from ``start``."""
-    for match in _WORD.finditer(buf, start):
-        size = match.end() - match.start()
-        if count <= size:
-            return match.start() + count
-        count -= size
-    return len(buf)
+    pos = start
+    while count > 0:
+        begin = _skip_spaces(buf, pos)
+        match = _WORD.match(buf, begin, begin + count)
+        if match is None:
+            return len(buf)
+        count -= match.end() - begin
+        pos = match.end()
+    return pos
 
 
 def _next_piece(buf: str, pos: int, max_chars: int, final: bool) -> tuple[str, int] | None:

@@ -63,3 +63,24 @@ def assert_is_speech(pcm: bytes, rate: int, text: str, model: Any | None = None)
 
 async def collect(stream: AsyncIterator[bytes]) -> bytes:
     return b"".join([chunk async for chunk in stream])
+
+
+STORY = [
+    "The morning train left the station right on time.",
+    "A young woman read a book about the ocean.",
+    "Outside the window, green fields rolled past slowly.",
+    "The conductor checked every ticket with a smile.",
+    "Somewhere behind them, a child was laughing.",
+    "By noon the sky had turned a deep shade of grey.",
+    "Rain began to tap gently against the glass.",
+    "She closed her book and watched the storm arrive.",
+    "The lights inside the carriage flickered twice.",
+    "Then the train slowed down near a small village.",
+    "People on the platform waved their colourful umbrellas.",
+    "At last the sun came out over the distant hills.",
+]
+
+
+def story(count: int) -> str:
+    """``count`` distinct sentences (cycling), easy for Whisper to check."""
+    return " ".join(STORY[i % len(STORY)] for i in range(count))

@@ -211,6 +211,11 @@ def test_commas_inside_numbers_are_not_clause_breaks() -> None:
     assert all(len(piece) <= 60 for piece in pieces)
 
 
+def test_tiny_limits() -> None:
+    assert split_sentences("ab cd", max_chars=2) == ["ab", "cd"]
+    assert split_sentences("abc", max_chars=1) == ["a", "b", "c"]
+
+
 def test_invalid_max_chars() -> None:
     with pytest.raises(ValueError):
         split_sentences("Hi.", max_chars=0)
@@ -257,7 +262,7 @@ def test_buffer_emits_long_heads_early() -> None:
     assert " ".join(early + rest) == " ".join(["more words"] * 30)
 
 
-@pytest.mark.parametrize("max_chars", [DEFAULT_MAX_SENTENCE_CHARS, 60, 17])
+@pytest.mark.parametrize("max_chars", [DEFAULT_MAX_SENTENCE_CHARS, 60, 17, 2])
 @pytest.mark.parametrize("index", range(len(PROPERTY_TEXTS)))
 def test_any_fragmentation_matches_split_sentences(index: int, max_chars: int) -> None:
     text = PROPERTY_TEXTS[index]
@@ -279,7 +284,7 @@ def test_random_texts_match_under_fragmentation() -> None:
     ]  # fmt: skip
     for _ in range(40):
         text = " ".join(rng.choice(vocabulary) for _ in range(rng.randint(1, 60)))
-        max_chars = rng.choice([12, 40, 400])
+        max_chars = rng.choice([1, 2, 5, 12, 40, 400])
         expected = split_sentences(text, max_chars)
         assert all(len(piece) <= max_chars for piece in expected)
         for _ in range(5):
