@@ -16,7 +16,10 @@ from hub.settings import VoicebusSettings
 
 ADAPTERS: dict[str, tuple[str, str]] = {
     "openai": ("adapters.openai.app:OpenAIAdapter", "adapters.openai.settings:OpenAISettings"),
-    "wyoming": ("adapters.wyoming.server:WyomingAdapter", "adapters.wyoming.settings:WyomingSettings"),
+    "wyoming": (
+        "adapters.wyoming.server:WyomingAdapter",
+        "adapters.wyoming.settings:WyomingSettings",
+    ),
 }
 
 

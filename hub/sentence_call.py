@@ -58,6 +58,10 @@ class WorkerLostError(SynthesisTimeoutError):
     """The worker went silent: it died, or the request was lost in a reconnect."""
 
 
+class NoWorkersError(EngineUnavailableError):
+    """No worker subscribes to the engine's subject (NATS answered 503)."""
+
+
 class SentenceCall:
     def __init__(
         self,
@@ -107,10 +111,20 @@ class SentenceCall:
 
     async def _run(self) -> None:
         attempt = 0
+        no_workers_since: float | None = None
         while True:
             try:
                 await self._attempt()
                 return
+            except NoWorkersError as error:
+                # Workers come back after a restart or a NATS reconnect: keep trying for
+                # start_timeout before giving up.
+                now = time.monotonic()
+                no_workers_since = no_workers_since or now
+                if now - no_workers_since >= self._options.start_timeout:
+                    self._fail(error)
+                    return
+                await asyncio.sleep(0.25)
             except WorkerLostError as error:
                 if self._chunks_received or attempt >= self._options.retries:
                     self._fail(error)
@@ -188,7 +202,7 @@ class SentenceCall:
                 "its worker may have died; check the engine logs",
             ) from None
         if (msg.headers or {}).get("Status") == "503":
-            raise EngineUnavailableError(
+            raise NoWorkersError(
                 f"no worker of engine {self._engine} is running",
                 f"start one with 'voicebus engine {self._engine}'",
             )
