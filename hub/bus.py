@@ -52,39 +52,43 @@ def connect_kwargs(options: NatsOptions, name: str) -> dict[str, Any]:
     return kwargs
 
 
-async def connect(options: NatsOptions, name: str, *, initial_attempts: int = 10) -> Client:
-    """Connect, retrying the first connection a few times (a server may be starting)."""
+async def connect(options: NatsOptions, name: str) -> Client:
+    """Connect; a server that is still starting gets ``nats_connect_wait`` seconds to appear.
 
+    Once connected, the client reconnects forever (NATS restarts are routine).
+    """
     holder: list[Client] = []
 
     def closing() -> bool:
         return bool(holder) and (holder[0].is_closed or holder[0].is_draining)
 
     async def on_error(error: Exception) -> None:
-        if not closing():
+        if not holder:
+            _LOGGER.debug("NATS not reachable yet for %s: %s", name, error)
+        elif not closing():
             _LOGGER.warning("NATS error on %s: %s", name, error)
 
     async def on_disconnected() -> None:
-        if not closing():
+        if holder and not closing():
             _LOGGER.warning("%s disconnected from NATS; reconnecting", name)
 
     async def on_reconnected() -> None:
         _LOGGER.info("%s reconnected to NATS", name)
 
     kwargs = connect_kwargs(options, name)
-    last_error: Exception | None = None
-    for _attempt in range(max(1, initial_attempts)):
-        try:
-            nc = await nats.connect(
+    try:
+        nc = await asyncio.wait_for(
+            nats.connect(
                 error_cb=on_error,
                 disconnected_cb=on_disconnected,
                 reconnected_cb=on_reconnected,
                 **kwargs,
-            )
-            holder.append(nc)
-            return nc
-        except Exception as error:  # nats raises several unrelated types here
-            last_error = error
-            await asyncio.sleep(0.5)
-    servers = ", ".join(kwargs["servers"])
-    raise ConnectionError(f"cannot reach NATS at {servers}: {last_error}") from last_error
+            ),
+            options.nats_connect_wait,
+        )
+    except Exception as error:  # nats raises several unrelated types here
+        servers = ", ".join(kwargs["servers"])
+        reason = "no answer" if isinstance(error, TimeoutError) else str(error) or repr(error)
+        raise ConnectionError(f"cannot reach NATS at {servers}: {reason}") from None
+    holder.append(nc)
+    return nc

@@ -35,6 +35,9 @@ class NatsOptions(BaseModel):
     nats_token: SecretStr | None = None
     nats_creds: Path | None = Field(default=None, description="NATS .creds file (JWT + nkey).")
     nats_nkey_seed: Path | None = Field(default=None, description="File holding an nkey seed.")
+    nats_connect_wait: float = Field(
+        default=10.0, gt=0, description="Seconds to wait for NATS at start-up before failing."
+    )
     nats_tls_ca: Path | None = None
     nats_tls_cert: Path | None = None
     nats_tls_key: Path | None = None
