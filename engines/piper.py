@@ -108,13 +108,24 @@ class PiperEngine:
         import importlib.metadata
 
         self.version = importlib.metadata.version("piper-tts")
-        threads = settings.threads or os.cpu_count() or 1
+        self._threads = settings.threads or os.cpu_count() or 1
+        self._files = find_voice_files(settings.voices_dir)
         self._voices: dict[str, _LoadedVoice] = {}
-        for model, config in find_voice_files(settings.voices_dir):
-            loaded = load_voice(model, config, threads)
-            self._voices.setdefault(loaded.info.name, loaded)
+        self.load()
         self._infos = [loaded.info for loaded in self._voices.values()]
-        _LOGGER.info("piper loaded voices: %s", ", ".join(self._voices))
+
+    def load(self) -> None:
+        """Load every voice (the runner calls this again after ``unload``)."""
+        voices: dict[str, _LoadedVoice] = {}
+        for model, config in self._files:
+            loaded = load_voice(model, config, self._threads)
+            voices.setdefault(loaded.info.name, loaded)
+        self._voices = voices
+        _LOGGER.info("piper loaded voices: %s", ", ".join(voices))
+
+    def unload(self) -> None:
+        """Free the voice models; ``voices()`` still lists them."""
+        self._voices = {}
 
     def voices(self) -> list[VoiceInfo]:
         return list(self._infos)
@@ -122,7 +133,7 @@ class PiperEngine:
     def synthesize(self, request: SynthesisRequest) -> Iterator[bytes]:
         loaded = self._voices.get(request.voice)
         if loaded is None:
-            raise VoiceNotFoundError(request.voice, list(self._voices))
+            raise VoiceNotFoundError(request.voice, [info.name for info in self._infos])
         config = SynthesisConfig(
             speaker_id=self._speaker_id(loaded, request.speaker),
             length_scale=loaded.voice.config.length_scale / request.speed,

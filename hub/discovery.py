@@ -38,6 +38,13 @@ class _Seen:
     at: float
 
 
+def accepts_requests(worker: EngineAnnouncement) -> bool:
+    """Warm, or unloaded but willing to load on the next request."""
+    if worker.state is EngineState.WARM:
+        return True
+    return worker.state in (EngineState.UNLOADED, EngineState.LOADING) and worker.loads_on_demand
+
+
 class Discovery:
     def __init__(self, nc: Client, subjects: Subjects, expiry_beats: float = 2.5) -> None:
         self._nc = nc
@@ -94,7 +101,7 @@ class Discovery:
         """Every voice of every live, warm engine (one route per engine and voice)."""
         routes: dict[tuple[str, str], VoiceRoute] = {}
         for worker in self.workers():
-            if worker.state is not EngineState.WARM:
+            if not accepts_requests(worker):
                 continue
             for voice in worker.voices:
                 routes.setdefault((worker.engine, voice.name), VoiceRoute(worker.engine, voice))

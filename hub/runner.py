@@ -31,6 +31,7 @@ from hub import errors
 from hub.bus import connect
 from hub.engine import Engine, find_voice
 from hub.errors import VoicebusError
+from hub.lifecycle import ModelLifecycle
 from hub.schemas import (
     KIND_HEADER,
     MAX_CHUNK_BYTES,
@@ -38,8 +39,9 @@ from hub.schemas import (
     SEQ_HEADER,
     VERSION_HEADER,
     CancelRequest,
+    ControlAction,
+    ControlCommand,
     EngineAnnouncement,
-    EngineState,
     ErrorCode,
     Keepalive,
     MessageKind,
@@ -66,6 +68,11 @@ class RunnerSettings(VoicebusSettings, NatsOptions):
     keepalive_seconds: float = Field(default=1.0, gt=0)
     drain_seconds: float = Field(default=30.0, ge=0)
     chunk_bytes: int = Field(default=32 * 1024, ge=1024, le=MAX_CHUNK_BYTES)
+    load_on_demand: bool = Field(default=True, description="Load an unloaded model on request.")
+    keep_warm: bool = Field(default=False, description="Never unload when idle.")
+    idle_unload_seconds: float = Field(
+        default=0.0, ge=0, description="Unload the model after this long idle; 0 = never."
+    )
 
 
 @dataclass
@@ -92,12 +99,19 @@ class EngineRunner:
         self._jobs: dict[str, _Job] = {}
         self._in_flight = 0
         self._counts = {"served": 0, "failed": 0, "cancelled": 0}
-        self._state = EngineState.WARM
         self._subs: list[Subscription] = []
         self._synth_sub: Subscription | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self._executor = ThreadPoolExecutor(
             max_workers=settings.concurrency, thread_name_prefix=f"{engine.name}-infer"
+        )
+        self.lifecycle = ModelLifecycle(
+            engine,
+            self._executor,
+            self._announce,
+            load_on_demand=settings.load_on_demand,
+            keep_warm=settings.keep_warm,
+            idle_unload_seconds=settings.idle_unload_seconds,
         )
 
     # ---- lifecycle -------------------------------------------------------------------
@@ -110,10 +124,13 @@ class EngineRunner:
         )
         self._subs.append(await nc.subscribe(self.subjects.cancel_all, cb=self._on_cancel))
         self._subs.append(await nc.subscribe(self.subjects.discover, cb=self._on_discover))
+        control = self.subjects.control(self.engine.name)
+        self._subs.append(await nc.subscribe(control, cb=self._on_control))
         for slot in range(self.settings.concurrency):
             self._spawn(self._slot_loop(), f"slot-{slot}")
         self._spawn(self._heartbeat_loop(), "heartbeat")
         self._spawn(self._keepalive_loop(), "keepalive")
+        self._spawn(self.lifecycle.idle_loop(), "idle-unload")
         await nc.flush()
         await self._announce()
         _LOGGER.info(
@@ -128,7 +145,7 @@ class EngineRunner:
         """Stop taking work, finish what is queued and in flight (bounded), then disconnect."""
         if self.nc is None:
             return
-        self._state = EngineState.STOPPING
+        self.lifecycle.stopping()
         if self._synth_sub is not None:
             await self._synth_sub.unsubscribe()
             self._synth_sub = None
@@ -168,7 +185,10 @@ class EngineRunner:
             voices=self.engine.voices(),
             capabilities=self.engine.capabilities,
             device=self.engine.device,
-            state=self._state,
+            state=self.lifecycle.state,
+            keep_warm=self.lifecycle.keep_warm,
+            loads_on_demand=self.lifecycle.load_on_demand,
+            idle_unload_seconds=self.lifecycle.idle_unload_seconds,
             in_flight=self._in_flight,
             queued=self._queue.qsize(),
             max_queue=self.settings.max_queue,
@@ -193,6 +213,31 @@ class EngineRunner:
 
     async def _on_discover(self, msg: Msg) -> None:
         await self._announce()
+
+    async def _on_control(self, msg: Msg) -> None:
+        """load / unload / keep_warm / status; every worker replies with its announcement."""
+        try:
+            command = ControlCommand.model_validate_json(msg.data)
+            _LOGGER.info("control: %s", command.action)
+            if command.action is ControlAction.LOAD:
+                await self.lifecycle.load()
+            elif command.action is ControlAction.UNLOAD:
+                await self.lifecycle.unload()
+            elif command.action is ControlAction.KEEP_WARM:
+                self.lifecycle.keep_warm = bool(command.keep_warm)
+        except (ValidationError, VoicebusError) as error:
+            code = getattr(error, "code", ErrorCode.INVALID_REQUEST)
+            if msg.reply:
+                await self._reply_error(msg.reply, "", code, str(error))
+            return
+        except Exception as error:
+            _LOGGER.exception("control command failed")
+            if msg.reply:
+                await self._reply_error(msg.reply, "", ErrorCode.INTERNAL, str(error))
+            return
+        await self._announce()
+        if msg.reply and self.nc is not None:
+            await self.nc.publish(msg.reply, self.announcement().model_dump_json().encode())
 
     # ---- requests --------------------------------------------------------------------
 
@@ -227,8 +272,11 @@ class EngineRunner:
         self._queue.put_nowait((request.priority, next(self._arrivals), job))
 
     def _admit(self, request: SynthesisRequest, reply: str) -> _Job:
-        if self._state is not EngineState.WARM:
-            raise errors.EngineUnavailableError(f"engine {self.engine.name} is {self._state}")
+        if not self.lifecycle.accepts_requests():
+            raise errors.EngineUnavailableError(
+                f"engine {self.engine.name} is {self.lifecycle.state}",
+                f"load it with 'voicebus engines load {self.engine.name}'",
+            )
         if not any(ch.isalnum() for ch in request.text):
             raise errors.InvalidRequestError("text is empty", "send text with words in it")
         limit = self.settings.max_text_chars
@@ -272,7 +320,10 @@ class EngineRunner:
                 continue
             self._in_flight += 1
             try:
-                await self._serve(job)
+                async with self.lifecycle.in_use():
+                    await self._serve(job)
+            except VoicebusError as error:
+                await self._send_error(job, error.code, error.message, error.suggestion)
             except Exception:
                 _LOGGER.exception("serving %s failed", job.request.request_id)
                 await self._send_error(job, ErrorCode.INTERNAL, "engine failed unexpectedly")

@@ -142,8 +142,24 @@ class EngineCapabilities(_Message):
 
 class EngineState(StrEnum):
     WARM = "warm"
+    LOADING = "loading"
     UNLOADED = "unloaded"
     STOPPING = "stopping"
+
+
+class ControlAction(StrEnum):
+    LOAD = "load"
+    UNLOAD = "unload"
+    KEEP_WARM = "keep_warm"
+    STATUS = "status"
+
+
+class ControlCommand(_Message):
+    """Sent to ``<prefix>.control.<engine>``; every worker acts and replies its announcement."""
+
+    type: Literal["control"] = "control"
+    action: ControlAction
+    keep_warm: bool | None = Field(default=None, description="For keep_warm: on or off.")
 
 
 class EngineAnnouncement(_Message):
@@ -158,6 +174,9 @@ class EngineAnnouncement(_Message):
     capabilities: EngineCapabilities = EngineCapabilities()
     device: str = "cpu"
     state: EngineState = EngineState.WARM
+    keep_warm: bool = False
+    loads_on_demand: bool = True
+    idle_unload_seconds: float = 0.0
     in_flight: int = 0
     queued: int = 0
     max_queue: int = 0
@@ -176,6 +195,7 @@ BusMessage = Annotated[
     | StreamError
     | Keepalive
     | CancelRequest
+    | ControlCommand
     | EngineAnnouncement,
     Field(discriminator="type"),
 ]

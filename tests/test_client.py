@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from collections.abc import Callable
 
 import pytest
 
@@ -107,18 +108,18 @@ def _request(text: str, voice: str = DEFAULT_VOICE) -> bytes:
 @pytest.mark.parametrize(
     ("payload", "code"),
     [
-        (b"{not json", ErrorCode.INVALID_REQUEST),
-        (b'{"text": "hi"}', ErrorCode.INVALID_REQUEST),
-        (_request("x" * 6000), ErrorCode.TEXT_TOO_LONG),
-        (_request("Hello.", voice="nobody"), ErrorCode.VOICE_NOT_FOUND),
-        (_request("   "), ErrorCode.INVALID_REQUEST),
+        (lambda: b"{not json", ErrorCode.INVALID_REQUEST),
+        (lambda: b'{"text": "hi"}', ErrorCode.INVALID_REQUEST),
+        (lambda: _request("x" * 6000), ErrorCode.TEXT_TOO_LONG),
+        (lambda: _request("Hello.", voice="nobody"), ErrorCode.VOICE_NOT_FOUND),
+        (lambda: _request("   "), ErrorCode.INVALID_REQUEST),
     ],
     ids=["malformed", "missing-fields", "too-long", "unknown-voice", "empty"],
 )
 async def test_engine_rejects_bad_requests_and_keeps_serving(
-    hub: HubClient, payload: bytes, code: ErrorCode
+    hub: HubClient, payload: Callable[[], bytes], code: ErrorCode
 ) -> None:
-    replies = await _raw_request(hub, payload)
+    replies = await _raw_request(hub, payload())
     assert [kind for kind, _ in replies] == ["error"]
     error = StreamError.model_validate_json(replies[0][1])
     assert error.code is code and error.message

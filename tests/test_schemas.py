@@ -47,6 +47,7 @@ EXAMPLES: dict[type, dict[str, object]] = {
     },
     schemas.Keepalive: {"request_id": "r1", "queued": True},
     schemas.CancelRequest: {"request_id": "r1", "reason": "barge-in"},
+    schemas.ControlCommand: {"action": schemas.ControlAction.KEEP_WARM, "keep_warm": True},
     schemas.EngineAnnouncement: {
         "engine": "piper",
         "instance": "piper-1",
