@@ -22,6 +22,7 @@ from pydantic import Field
 from hub.bus import connect
 from hub.discovery import Discovery, VoiceRoute
 from hub.errors import InvalidRequestError, TextTooLongError, VoiceNotFoundError
+from hub.routing import Router
 from hub.sentence_call import CallOptions
 from hub.settings import NatsOptions, VoicebusSettings
 from hub.stream import SynthesisStream
@@ -45,6 +46,10 @@ class ClientSettings(VoicebusSettings, NatsOptions):
     max_text_chars: int = Field(default=200_000, ge=1)
     max_sentence_chars: int = Field(default=DEFAULT_MAX_SENTENCE_CHARS, ge=20)
     discovery_wait: float = Field(default=3.0, ge=0, description="Wait for engines to appear.")
+    fallbacks: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="Fallback chains by voice or engine name: steps 'engine' or 'engine:voice'.",
+    )
 
 
 class HubClient:
@@ -53,6 +58,7 @@ class HubClient:
         self.settings = settings
         self.subjects = Subjects(settings.subject_prefix)
         self.discovery = Discovery(nc, self.subjects)
+        self.router = Router(self.discovery, settings.default_voice, settings.fallbacks)
         self._owns_connection = owns_connection
 
     @classmethod
@@ -81,22 +87,17 @@ class HubClient:
     def voices(self) -> list[VoiceRoute]:
         return self.discovery.routes()
 
+    def routes(
+        self, voice: str | None = None, *, language: str | None = None, engine: str | None = None
+    ) -> list[VoiceRoute]:
+        """The route for a voice name (or the best voice for a language, or the default
+        voice), then its live fallbacks."""
+        return self.router.routes(voice, language=language, engine=engine)
+
     def resolve(
         self, voice: str | None = None, *, language: str | None = None, engine: str | None = None
     ) -> VoiceRoute:
-        """The route for a voice name, or the best voice for a language, or the default voice."""
-        routes = [r for r in self.voices() if engine is None or r.engine == engine]
-        if voice:
-            for route in sorted(routes, key=lambda r: -self.discovery.workers_of(r.engine)):
-                if route.voice.name == voice:
-                    return route
-            raise VoiceNotFoundError(voice, [r.voice.name for r in routes])
-        if language:
-            best = _best_for_language(routes, language, self.settings.default_voice)
-            if best is not None:
-                return best
-            raise VoiceNotFoundError(f"(language {language})", [r.voice.name for r in routes])
-        return self.resolve(self.settings.default_voice, engine=engine)
+        return self.routes(voice, language=language, engine=engine)[0]
 
     async def wait_for_voice(
         self, voice: str | None = None, *, language: str | None = None, engine: str | None = None
@@ -139,7 +140,9 @@ class HubClient:
             raise InvalidRequestError(f"speed {speed} is out of range", "use 0.25 to 4.0")
         if text is not None:
             self._check_text(text)
-        route = await self.wait_for_voice(voice, language=language, engine=engine)
+        await self.wait_for_voice(voice, language=language, engine=engine)
+        routes = self.routes(voice, language=language, engine=engine)
+        route = routes[0]
         speakers = route.voice.speakers
         if speaker and speaker not in speakers and not (speakers and speaker.isdigit()):
             raise InvalidRequestError(
@@ -149,7 +152,7 @@ class HubClient:
         stream = SynthesisStream(
             self.nc,
             self.subjects,
-            route,
+            routes,
             self._call_options(),
             template={
                 "voice": route.voice.name,
@@ -193,20 +196,3 @@ class HubClient:
             sentence_timeout=self.settings.sentence_timeout,
             retries=self.settings.retries,
         )
-
-
-def _best_for_language(routes: list[VoiceRoute], language: str, default: str) -> VoiceRoute | None:
-    wanted = language.replace("-", "_").lower()
-    family = wanted.split("_", 1)[0]
-
-    def score(route: VoiceRoute) -> tuple[int, int]:
-        codes = [code.replace("-", "_").lower() for code in route.voice.languages]
-        exact = wanted in codes
-        same_family = any(code.split("_", 1)[0] == family for code in codes)
-        return (2 if exact else 1 if same_family else 0, int(route.voice.name == default))
-
-    scored = [(score(route), route) for route in routes]
-    scored = [item for item in scored if item[0][0] > 0]
-    if not scored:
-        return None
-    return max(scored, key=lambda item: item[0])[1]

@@ -52,7 +52,7 @@ from hub.schemas import (
     VoiceInfo,
 )
 from hub.settings import NatsOptions, VoicebusSettings
-from hub.subjects import Subjects
+from hub.subjects import Subjects, check_token
 
 _LOGGER = logging.getLogger(__name__)
 _DONE = object()
@@ -61,6 +61,9 @@ _DONE = object()
 class RunnerSettings(VoicebusSettings, NatsOptions):
     """Settings every engine worker has; engine settings classes extend this."""
 
+    engine_name: str | None = Field(
+        default=None, description="Serve under this name instead of the engine's own."
+    )
     concurrency: int = Field(default=1, ge=1, description="Inference slots in this worker.")
     max_queue: int = Field(default=64, ge=1, description="Queued requests before overload.")
     max_text_chars: int = Field(default=5000, ge=1)
@@ -92,7 +95,10 @@ class EngineRunner:
         self.engine = engine
         self.settings = settings
         self.subjects = Subjects(settings.subject_prefix)
-        self.instance = f"{engine.name}-{uuid.uuid4().hex[:8]}"
+        self.name = check_token(settings.engine_name or engine.name, "engine name")
+        """The name served on the bus: the engine's own, or ``engine_name`` to run a second
+        pool of the same backend under another name (e.g. a GPU pool and a CPU pool)."""
+        self.instance = f"{self.name}-{uuid.uuid4().hex[:8]}"
         self.nc: Client | None = None
         self._queue: asyncio.PriorityQueue[tuple[int, int, _Job]] = asyncio.PriorityQueue()
         self._arrivals = itertools.count()
@@ -120,11 +126,11 @@ class EngineRunner:
         self.nc = await connect(self.settings, f"voicebus-engine-{self.instance}")
         nc = self.nc
         self._synth_sub = await nc.subscribe(
-            self.subjects.synth(self.engine.name), queue=self.engine.name, cb=self._on_request
+            self.subjects.synth(self.name), queue=self.name, cb=self._on_request
         )
         self._subs.append(await nc.subscribe(self.subjects.cancel_all, cb=self._on_cancel))
         self._subs.append(await nc.subscribe(self.subjects.discover, cb=self._on_discover))
-        control = self.subjects.control(self.engine.name)
+        control = self.subjects.control(self.name)
         self._subs.append(await nc.subscribe(control, cb=self._on_control))
         for slot in range(self.settings.concurrency):
             self._spawn(self._slot_loop(), f"slot-{slot}")
@@ -135,9 +141,9 @@ class EngineRunner:
         await self._announce()
         _LOGGER.info(
             "engine %s serving %d voice(s) on %s as %s",
-            self.engine.name,
+            self.name,
             len(self.engine.voices()),
-            self.subjects.synth(self.engine.name),
+            self.subjects.synth(self.name),
             self.instance,
         )
 
@@ -179,7 +185,7 @@ class EngineRunner:
 
     def announcement(self) -> EngineAnnouncement:
         return EngineAnnouncement(
-            engine=self.engine.name,
+            engine=self.name,
             instance=self.instance,
             engine_version=self.engine.version,
             voices=self.engine.voices(),
@@ -263,7 +269,7 @@ class EngineRunner:
         self._jobs[request.request_id] = job
         start = StreamStart(
             request_id=request.request_id,
-            engine=self.engine.name,
+            engine=self.name,
             instance=self.instance,
             voice=job.voice.name,
             sample_rate=job.voice.sample_rate,
@@ -274,8 +280,8 @@ class EngineRunner:
     def _admit(self, request: SynthesisRequest, reply: str) -> _Job:
         if not self.lifecycle.accepts_requests():
             raise errors.EngineUnavailableError(
-                f"engine {self.engine.name} is {self.lifecycle.state}",
-                f"load it with 'voicebus engines load {self.engine.name}'",
+                f"engine {self.name} is {self.lifecycle.state}",
+                f"load it with 'voicebus engines load {self.name}'",
             )
         if not any(ch.isalnum() for ch in request.text):
             raise errors.InvalidRequestError("text is empty", "send text with words in it")
@@ -289,7 +295,7 @@ class EngineRunner:
             raise errors.SynthesisTimeoutError("request arrived after its deadline")
         if self._queue.qsize() >= self.settings.max_queue:
             raise errors.EngineOverloadedError(
-                f"engine {self.engine.name} has {self._queue.qsize()} requests queued",
+                f"engine {self.name} has {self._queue.qsize()} requests queued",
                 "retry later or add workers",
             )
         voice = find_voice(self.engine, request.voice)

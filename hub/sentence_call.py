@@ -22,6 +22,8 @@ from nats.aio.client import Client
 from nats.aio.msg import Msg
 from nats.aio.subscription import Subscription
 
+from hub.audio import Resampler
+from hub.discovery import VoiceRoute
 from hub.errors import (
     EngineUnavailableError,
     InternalError,
@@ -34,6 +36,7 @@ from hub.schemas import (
     REQUEST_ID_HEADER,
     SEQ_HEADER,
     CancelRequest,
+    ErrorCode,
     MessageKind,
     StreamEnd,
     StreamError,
@@ -62,20 +65,41 @@ class NoWorkersError(EngineUnavailableError):
     """No worker subscribes to the engine's subject (NATS answered 503)."""
 
 
+_FALLBACK_CODES = frozenset(
+    {
+        ErrorCode.ENGINE_UNAVAILABLE,
+        ErrorCode.ENGINE_OVERLOADED,
+        ErrorCode.TIMEOUT,
+        ErrorCode.INTERNAL,
+    }
+)
+
+
 class SentenceCall:
+    """One sentence on the bus, following the route chain until an engine makes it.
+
+    PCM is resampled to ``target_rate`` when a fallback voice has another rate, so one
+    stream keeps one format.
+    """
+
     def __init__(
         self,
         nc: Client,
         subjects: Subjects,
-        engine: str,
+        routes: list[VoiceRoute],
         request: SynthesisRequest,
         options: CallOptions,
+        target_rate: int,
     ) -> None:
         self._nc = nc
         self._subjects = subjects
-        self._engine = engine
+        self._routes = routes
+        self._route_index = 0
         self.request = request
         self._options = options
+        self._target_rate = target_rate
+        self._resampler = self._resampler_for(routes[0])
+        self.fallbacks = 0
         self._items: asyncio.Queue[bytes | StreamEnd | BaseException] = asyncio.Queue()
         self._chunks_received = 0
         self.start: StreamStart | None = None
@@ -109,36 +133,65 @@ class SentenceCall:
                     message.model_dump_json().encode(),
                 )
 
+    @property
+    def engine(self) -> str:
+        return self._routes[self._route_index].engine
+
+    def _has_fallback(self) -> bool:
+        return self._chunks_received == 0 and self._route_index + 1 < len(self._routes)
+
+    def _resampler_for(self, route: VoiceRoute) -> Resampler | None:
+        rate = route.voice.sample_rate
+        return Resampler(rate, self._target_rate) if rate != self._target_rate else None
+
+    def _fall_back(self, error: VoicebusError) -> None:
+        self._route_index += 1
+        route = self._routes[self._route_index]
+        _LOGGER.warning("%s; falling back to %s/%s", error.message, route.engine, route.voice.name)
+        self.fallbacks += 1
+        self._resampler = self._resampler_for(route)
+        self.request = self.request.model_copy(
+            update={"request_id": new_request_id(), "voice": route.voice.name}
+        )
+
     async def _run(self) -> None:
-        attempt = 0
-        no_workers_since: float | None = None
         while True:
             try:
-                await self._attempt()
+                await self._run_route()
                 return
-            except NoWorkersError as error:
-                # Workers come back after a restart or a NATS reconnect: keep trying for
-                # start_timeout before giving up.
-                now = time.monotonic()
-                no_workers_since = no_workers_since or now
-                if now - no_workers_since >= self._options.start_timeout:
-                    self._fail(error)
-                    return
-                await asyncio.sleep(0.25)
-            except WorkerLostError as error:
-                if self._chunks_received or attempt >= self._options.retries:
-                    self._fail(error)
-                    return
-                attempt += 1
-                _LOGGER.warning("%s; retrying on another worker", error.message)
-                self.request = self.request.model_copy(update={"request_id": new_request_id()})
             except VoicebusError as error:
+                if error.code in _FALLBACK_CODES and self._has_fallback():
+                    self._fall_back(error)
+                    continue
                 self._fail(error)
                 return
             except Exception as error:  # a bug or a broken connection: say so, never hang
                 _LOGGER.exception("synthesis call failed")
                 self._fail(InternalError(f"synthesis call failed: {error}"))
                 return
+
+    async def _run_route(self) -> None:
+        """Try the current route, retrying a lost worker and waiting out a missing one."""
+        attempt = 0
+        no_workers_since: float | None = None
+        while True:
+            try:
+                await self._attempt()
+                return
+            except NoWorkersError:
+                # Workers come back after a restart or a NATS reconnect: keep trying for
+                # start_timeout before giving up (at once when there is a fallback).
+                now = time.monotonic()
+                no_workers_since = no_workers_since or now
+                if self._has_fallback() or now - no_workers_since >= self._options.start_timeout:
+                    raise
+                await asyncio.sleep(0.25)
+            except WorkerLostError as error:
+                if self._chunks_received or attempt >= self._options.retries:
+                    raise
+                attempt += 1
+                _LOGGER.warning("%s; retrying on another worker", error.message)
+                self.request = self.request.model_copy(update={"request_id": new_request_id()})
 
     def _fail(self, error: BaseException) -> None:
         self.finished = True
@@ -149,7 +202,7 @@ class SentenceCall:
         sub = await self._nc.subscribe(inbox)
         try:
             await self._nc.publish(
-                self._subjects.synth(self._engine),
+                self._subjects.synth(self.engine),
                 self.request.model_dump_json().encode(),
                 reply=inbox,
                 headers={REQUEST_ID_HEADER: self.request.request_id},
@@ -174,9 +227,11 @@ class SentenceCall:
                     raise InternalError(f"audio chunk {expected_seq} was lost (got {seq})")
                 expected_seq += 1
                 self._chunks_received += 1
-                self._items.put_nowait(msg.data)
+                self._put_pcm(msg.data)
             elif kind == MessageKind.END:
                 self.finished = True
+                if self._resampler is not None:
+                    self._put_pcm(self._resampler.flush(), convert=False)
                 self._items.put_nowait(StreamEnd.model_validate_json(msg.data))
                 return
             elif kind == MessageKind.ERROR:
@@ -184,6 +239,12 @@ class SentenceCall:
                 raise error_from_stream(StreamError.model_validate_json(msg.data))
             elif kind != MessageKind.KEEPALIVE:
                 _LOGGER.debug("ignoring a reply of unknown kind %r", kind)
+
+    def _put_pcm(self, pcm: bytes, *, convert: bool = True) -> None:
+        if convert and self._resampler is not None:
+            pcm = self._resampler.convert(pcm)
+        if pcm:
+            self._items.put_nowait(pcm)
 
     async def _next(self, sub: Subscription, timeout: float) -> Msg:
         remaining = self.request.deadline - time.time()
@@ -198,12 +259,12 @@ class SentenceCall:
             if remaining <= timeout:
                 return await self._next(sub, timeout)
             raise WorkerLostError(
-                f"engine {self._engine} went silent for {timeout:.1f} s",
+                f"engine {self.engine} went silent for {timeout:.1f} s",
                 "its worker may have died; check the engine logs",
             ) from None
         if (msg.headers or {}).get("Status") == "503":
             raise NoWorkersError(
-                f"no worker of engine {self._engine} is running",
-                f"start one with 'voicebus engine {self._engine}'",
+                f"no worker of engine {self.engine} is running",
+                f"start one with 'voicebus engine {self.engine}'",
             )
         return msg

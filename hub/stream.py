@@ -28,7 +28,7 @@ class SynthesisStream:
         self,
         nc: Client,
         subjects: Subjects,
-        route: VoiceRoute,
+        routes: list[VoiceRoute],
         options: CallOptions,
         *,
         template: dict[str, Any],
@@ -38,7 +38,10 @@ class SynthesisStream:
     ) -> None:
         self._nc = nc
         self._subjects = subjects
-        self.route = route
+        self.routes = routes
+        self.route = routes[0]
+        self.fallbacks = 0
+        """Sentences that a fallback engine made because the first choice could not."""
         self._options = options
         self._template = template
         self._max_in_flight = max_in_flight
@@ -120,7 +123,7 @@ class SynthesisStream:
                 **self._template,
             )
             self._calls[index] = SentenceCall(
-                self._nc, self._subjects, self.route.engine, request, self._options
+                self._nc, self._subjects, self.routes, request, self._options, self.sample_rate
             )
             self._launched += 1
 
@@ -149,6 +152,7 @@ class SynthesisStream:
                     self.stats.append(call.end)
                 if call.start is not None:
                     self.served_by.append(call.start.instance)
+                self.fallbacks += call.fallbacks
                 del self._calls[self._current]
                 self._current += 1
                 self._launch_ready()

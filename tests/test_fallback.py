@@ -1,0 +1,79 @@
+"""Fallback chains: when the first engine cannot serve, the next one does, within the deadline."""
+
+from __future__ import annotations
+
+import signal
+from collections.abc import Callable
+
+from hub.client import HubClient
+from hub.natsserver import NatsServer
+from tests.conftest import DEFAULT_VOICE, EngineProcess, client_settings
+from tests.helpers import assert_is_speech, collect, story
+
+StartEngine = Callable[..., EngineProcess]
+
+
+async def test_dead_primary_falls_back_to_piper(
+    nats_server: NatsServer, start_engine: StartEngine, whisper: object
+) -> None:
+    prefix = "fallback"
+    primary = start_engine(
+        nats_server.url, VOICEBUS_SUBJECT_PREFIX=prefix, VOICEBUS_ENGINE_NAME="primary"
+    )
+    start_engine(nats_server.url, VOICEBUS_SUBJECT_PREFIX=prefix)
+    settings = client_settings(
+        nats_server.url,
+        subject_prefix=prefix,
+        fallbacks={"primary": ["piper"]},
+        idle_timeout=1.5,
+        start_timeout=1.5,
+    )
+    client = await HubClient.connect(settings, "test-fallback")
+    try:
+        await client.discovery.wait_for(lambda d: len(d.engines()) == 2, 10)
+        routes = client.routes(DEFAULT_VOICE, engine="primary")
+        assert [r.engine for r in routes] == ["primary", "piper"]
+
+        first = await client.open(story(3), DEFAULT_VOICE, engine="primary")
+        await collect(first)
+        assert first.fallbacks == 0 and all(i.startswith("primary-") for i in first.served_by)
+
+        # Killed without a word: discovery still lists it for a moment, so requests go to
+        # it, find no responders, and move to the next engine in the chain.
+        primary.send(signal.SIGKILL)
+        text = story(4)
+        stream = await client.open(text, DEFAULT_VOICE, engine="primary")
+        pcm = await collect(stream)
+        assert stream.fallbacks >= 1
+        assert all(i.startswith("piper-") for i in stream.served_by[-1:])
+        assert_is_speech(pcm, stream.sample_rate, text, whisper)
+
+        # Once discovery has dropped it, the fallback is the first choice.
+        await client.discovery.wait_for(lambda d: "primary" not in d.engines(), 10)
+        assert client.resolve(DEFAULT_VOICE, engine="primary").engine == "piper"
+    finally:
+        await client.close()
+
+
+async def test_paused_primary_falls_back(
+    nats_server: NatsServer, start_engine: StartEngine
+) -> None:
+    from hub.listing import control
+    from hub.schemas import ControlAction, ControlCommand
+
+    prefix = "fallback-pause"
+    start_engine(nats_server.url, VOICEBUS_SUBJECT_PREFIX=prefix, VOICEBUS_ENGINE_NAME="gpu")
+    start_engine(nats_server.url, VOICEBUS_SUBJECT_PREFIX=prefix)
+    settings = client_settings(nats_server.url, subject_prefix=prefix, fallbacks={"gpu": ["piper"]})
+    client = await HubClient.connect(settings, "test-fallback-pause")
+    try:
+        await client.discovery.wait_for(lambda d: len(d.engines()) == 2, 10)
+        await control(settings, "gpu", ControlCommand(action=ControlAction.UNLOAD))
+        await client.discovery.refresh()
+        await client.discovery.wait_for(lambda d: [r.engine for r in d.routes()] == ["piper"], 5)
+        text = "Gaming mode is on, and speech still works."
+        stream = await client.open(text, DEFAULT_VOICE, engine="gpu")
+        assert stream.engine == "piper"
+        assert_is_speech(await collect(stream), stream.sample_rate, text)
+    finally:
+        await client.close()
