@@ -89,8 +89,6 @@ class ModelLifecycle:
         async with self._switch:
             if self.state is EngineState.WARM:
                 return
-            if self.state is EngineState.STOPPING:
-                raise EngineUnavailableError("engine is shutting down")
             await self._set(EngineState.LOADING)
             began = time.perf_counter()
             try:
@@ -115,9 +113,6 @@ class ModelLifecycle:
                 await asyncio.get_running_loop().run_in_executor(self._executor, self.engine.unload)  # type: ignore[attr-defined]
                 await self._set(EngineState.UNLOADED)
             _LOGGER.info("%s unloaded its model", self.engine.name)
-
-    def stopping(self) -> None:
-        self.state = EngineState.STOPPING
 
     async def idle_loop(self) -> None:
         """Unload after ``idle_unload_seconds`` without requests, unless kept warm."""

@@ -42,6 +42,7 @@ from hub.schemas import (
     ControlAction,
     ControlCommand,
     EngineAnnouncement,
+    EngineState,
     ErrorCode,
     Keepalive,
     MessageKind,
@@ -105,6 +106,7 @@ class EngineRunner:
         self._jobs: dict[str, _Job] = {}
         self._in_flight = 0
         self._counts = {"served": 0, "failed": 0, "cancelled": 0}
+        self._stopping = False
         self._subs: list[Subscription] = []
         self._synth_sub: Subscription | None = None
         self._tasks: list[asyncio.Task[None]] = []
@@ -151,7 +153,7 @@ class EngineRunner:
         """Stop taking work, finish what is queued and in flight (bounded), then disconnect."""
         if self.nc is None:
             return
-        self.lifecycle.stopping()
+        self._stopping = True
         if self._synth_sub is not None:
             await self._synth_sub.unsubscribe()
             self._synth_sub = None
@@ -191,7 +193,7 @@ class EngineRunner:
             voices=self.engine.voices(),
             capabilities=self.engine.capabilities,
             device=self.engine.device,
-            state=self.lifecycle.state,
+            state=EngineState.STOPPING if self._stopping else self.lifecycle.state,
             keep_warm=self.lifecycle.keep_warm,
             loads_on_demand=self.lifecycle.load_on_demand,
             idle_unload_seconds=self.lifecycle.idle_unload_seconds,
@@ -278,6 +280,8 @@ class EngineRunner:
         self._queue.put_nowait((request.priority, next(self._arrivals), job))
 
     def _admit(self, request: SynthesisRequest, reply: str) -> _Job:
+        if self._stopping:
+            raise errors.EngineUnavailableError(f"engine {self.name} is shutting down")
         if not self.lifecycle.accepts_requests():
             raise errors.EngineUnavailableError(
                 f"engine {self.name} is {self.lifecycle.state}",

@@ -157,7 +157,8 @@ async def test_two_workers_share_a_long_text(
     start_engine(nats_server.url)  # type: ignore[operator]
     assert await hub.discovery.wait_for(lambda d: d.workers_of("piper") >= 2, timeout=10)
     client = HubClient(hub.nc, client_settings(nats_server.url, max_in_flight=4))
-    client.discovery = hub.discovery
+    await client.start()
+    assert await client.discovery.wait_for(lambda d: d.workers_of("piper") >= 2, timeout=10)
     text = story(12)
     stream = await client.open(text, DEFAULT_VOICE)
     pcm = await collect(stream)
@@ -166,6 +167,7 @@ async def test_two_workers_share_a_long_text(
     assert len(pcm_to_float(pcm)) / stream.sample_rate > 12 * 2
     heard = transcribe(whisper, pcm, stream.sample_rate)
     assert word_error_rate(text, heard) < 0.3, heard
+    await client.discovery.stop()
 
 
 def test_cli_json_listing(nats_server: NatsServer, piper_engine: object) -> None:
