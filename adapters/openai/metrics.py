@@ -1,0 +1,134 @@
+"""Prometheus metrics of one adapter app (its own registry, never the global one).
+
+``GET /metrics`` serves them in the Prometheus text format. Speech answers are counted per
+engine, format and delivery (``audio`` streamed, ``whole`` collected, ``sse``); errors per
+code and stage (``request``: answered with an error status, ``stream``: after the audio had
+started, ``disconnect``: the client went away).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client.exposition import generate_latest
+
+_TTFB_BUCKETS = (0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 5.0, 10.0)
+_RTF_BUCKETS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1.0, 1.5, 2.0, 5.0)
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+
+class AdapterMetrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry(auto_describe=True)
+        registry = self.registry
+        self.http_requests = Counter(
+            "voicebus_openai_http_requests",
+            "HTTP requests answered, by route, method and status.",
+            ["route", "method", "status"],
+            registry=registry,
+        )
+        self.speech = Counter(
+            "voicebus_openai_speech",
+            "Speech answers started, by engine, format and delivery.",
+            ["engine", "format", "delivery"],
+            registry=registry,
+        )
+        self.errors = Counter(
+            "voicebus_openai_errors",
+            "Errors by code and stage (request, stream, disconnect).",
+            ["code", "stage"],
+            registry=registry,
+        )
+        self.ttfb = Histogram(
+            "voicebus_openai_time_to_first_byte_seconds",
+            "From the request to the first audio byte handed to the server.",
+            ["engine", "format"],
+            buckets=_TTFB_BUCKETS,
+            registry=registry,
+        )
+        self.rtf = Histogram(
+            "voicebus_openai_real_time_factor",
+            "Wall time of a finished answer divided by its audio duration.",
+            ["engine", "format"],
+            buckets=_RTF_BUCKETS,
+            registry=registry,
+        )
+        self.audio_seconds = Counter(
+            "voicebus_openai_audio_seconds",
+            "Seconds of audio delivered.",
+            ["engine", "format"],
+            registry=registry,
+        )
+        self.in_flight = Gauge(
+            "voicebus_openai_speech_in_flight",
+            "Speech answers being produced right now.",
+            registry=registry,
+        )
+
+    def error(self, code: str, stage: str) -> None:
+        self.errors.labels(code=code, stage=stage).inc()
+
+    def render(self) -> bytes:
+        return generate_latest(self.registry)
+
+
+class HttpMetricsMiddleware:
+    """Pure ASGI middleware counting answers by route template (bounded label values)."""
+
+    def __init__(self, app: ASGIApp, metrics: AdapterMetrics) -> None:
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        status = 500
+
+        async def send_wrapper(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_wrapper)
+        finally:
+            route = scope.get("route")
+            template = getattr(route, "path", None) or "unmatched"
+            self.metrics.http_requests.labels(
+                route=template, method=scope.get("method", ""), status=str(status)
+            ).inc()
+
+
+class Timer:
+    """Seconds since construction (monotonic)."""
+
+    def __init__(self) -> None:
+        self.start = time.perf_counter()
+
+    def elapsed(self) -> float:
+        return time.perf_counter() - self.start
+
+
+router = APIRouter(tags=["operations"])
+
+
+@router.get(
+    "/metrics",
+    summary="Prometheus metrics",
+    response_class=Response,
+    responses={200: {"content": {CONTENT_TYPE_LATEST: {}}}},
+)
+async def metrics(request: Request) -> Response:
+    data = request.app.state.voicebus.metrics.render()
+    return Response(content=data, media_type=CONTENT_TYPE_LATEST)

@@ -1,0 +1,141 @@
+"""OpenAI adapter: errors reach the official SDK as its typed exceptions, fields set."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import openai
+import pytest
+
+from hub.client import HubClient
+from tests.openai_support import MISSING_ENGINE, RunningAdapter, adapter_settings, running_adapter
+
+pytest_plugins = ["tests.openai_fixtures"]
+
+
+async def speak(server: RunningAdapter, api_key: str = "unused", **fields: Any) -> bytes:
+    request = {"model": "tts-1", "voice": "alloy", "input": "Hello.", "response_format": "pcm"}
+    audio = await server.async_client(api_key).audio.speech.create(**(request | fields))
+    return audio.content
+
+
+async def bad_request(server: RunningAdapter, **fields: Any) -> openai.BadRequestError:
+    with pytest.raises(openai.BadRequestError) as caught:
+        await speak(server, **fields)
+    error = caught.value
+    assert error.status_code == 400
+    assert error.type == "invalid_request_error"
+    return error
+
+
+async def test_unknown_voice_lists_the_voices(openai_server: RunningAdapter) -> None:
+    error = await bad_request(openai_server, voice="no-such-voice")
+    assert (error.code, error.param) == ("voice_not_found", "voice")
+    assert "en_US-joe-medium" in error.message and "alloy" in error.message
+    # An object voice reference goes through the same routing.
+    error = await bad_request(openai_server, voice={"id": "nobody-here"})
+    assert error.code == "voice_not_found"
+    assert await speak(openai_server, voice={"id": "en_US-joe-medium"})
+
+
+async def test_input_length_limit(openai_server: RunningAdapter) -> None:
+    client = openai_server.async_client()
+    accepted = ("Short words here. " * 300)[:4095] + "."
+    assert len(accepted) == 4096
+    async with client.audio.speech.with_streaming_response.create(
+        model="tts-1", voice="alloy", input=accepted, response_format="pcm"
+    ) as response:
+        assert response.status_code == 200
+        async for chunk in response.iter_bytes():
+            assert chunk
+            break  # accepted and speaking; hanging up cancels the rest
+    error = await bad_request(openai_server, input=accepted + "x")
+    assert (error.code, error.param) == ("string_above_max_length", "input")
+
+
+@pytest.mark.parametrize(
+    ("fields", "code", "param"),
+    [
+        ({"speed": 0.24}, "decimal_below_min_value", "speed"),
+        ({"speed": 4.01}, "decimal_above_max_value", "speed"),
+        ({"input": " ... !! "}, "empty_input", "input"),
+        ({"input": ""}, "empty_input", "input"),
+        ({"response_format": "ogg"}, "invalid_value", "response_format"),
+        ({"stream_format": "websocket"}, "invalid_value", "stream_format"),
+        ({"model": "tts-9000"}, "model_not_found", "model"),
+        ({"voice": "en_US-joe-medium:nobody"}, "invalid_request", "voice"),
+    ],
+)
+async def test_bad_fields(
+    openai_server: RunningAdapter, fields: dict[str, Any], code: str, param: str
+) -> None:
+    error = await bad_request(openai_server, **fields)
+    assert (error.code, error.param) == (code, param), error.message
+
+
+async def test_missing_field_and_bad_json(openai_server: RunningAdapter) -> None:
+    async with openai_server.http() as http:
+        missing = await http.post("/v1/audio/speech", json={"model": "tts-1", "voice": "alloy"})
+        garbage = await http.post(
+            "/v1/audio/speech", content=b"{nope", headers={"Content-Type": "application/json"}
+        )
+        unknown = await http.get("/v1/nothing-here")
+        huge = await http.post(
+            "/v1/audio/speech",
+            content=b"x" * 1_100_000,
+            headers={"Content-Type": "application/json"},
+        )
+    assert missing.status_code == 400
+    assert missing.json()["error"] == {
+        "message": "Missing required parameter: 'input'.",
+        "type": "invalid_request_error",
+        "param": "input",
+        "code": "missing_required_parameter",
+    }
+    assert garbage.status_code == 400 and garbage.json()["error"]["code"] == "invalid_json"
+    assert unknown.status_code == 404 and unknown.json()["error"]["code"] == "not_found"
+    assert huge.status_code == 413 and huge.json()["error"]["code"] == "payload_too_large"
+
+
+async def test_no_engine_is_503_with_retry_after(empty_bus_server: RunningAdapter) -> None:
+    with pytest.raises(openai.InternalServerError) as caught:
+        await speak(empty_bus_server)
+    error = caught.value
+    assert error.status_code == 503
+    assert error.code == "engine_unavailable"
+    assert error.response.headers["retry-after"] == "5"
+    assert "No worker" in error.message
+
+
+async def test_engine_without_workers_is_503(openai_server: RunningAdapter) -> None:
+    with pytest.raises(openai.InternalServerError) as caught:
+        await speak(openai_server, model="gpu-hd")
+    assert caught.value.status_code == 503
+    assert caught.value.code == "engine_unavailable"
+    assert MISSING_ENGINE in caught.value.message
+    assert int(caught.value.response.headers["retry-after"]) > 0
+
+
+async def test_api_keys(hub: HubClient) -> None:
+    settings = adapter_settings(api_keys="first-key,second-key", provider_api_auth=False)
+    async with running_adapter(settings, hub) as server:
+        assert await speak(server, api_key="second-key")
+        with pytest.raises(openai.AuthenticationError) as wrong:
+            await speak(server, api_key="not-a-key")
+        assert wrong.value.code == "invalid_api_key"
+        # The sync client too, and model listing is guarded like speech.
+        client = server.client("not-a-key")
+        with pytest.raises(openai.AuthenticationError):
+            await asyncio.to_thread(client.models.list)
+        async with server.http() as http:
+            missing = await http.post("/v1/audio/speech", json={})
+            open_routes = [await http.get(path) for path in ("/health", "/metrics", "/tts/status")]
+        assert missing.status_code == 401
+        assert missing.headers["www-authenticate"] == "Bearer"
+        assert missing.json()["error"]["code"] == "missing_api_key"
+        assert [r.status_code for r in open_routes] == [200, 200, 200]
+
+
+async def test_no_keys_means_no_auth(openai_server: RunningAdapter) -> None:
+    assert await speak(openai_server, api_key="anything at all")
