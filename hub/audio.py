@@ -332,6 +332,7 @@ class _ContainerSpec:
     default_rate: int | None = None  # None: keep the input rate when allowed
     max_rate: int = 48000
     options: dict[str, str] = field(default_factory=dict)
+    codec_options: dict[str, str] = field(default_factory=dict)
 
     def pick_rate(self, wanted: int | None, input_rate: int) -> int:
         if wanted is None:
@@ -344,8 +345,15 @@ class _ContainerSpec:
 _CONTAINER_SPECS: dict[str, _ContainerSpec] = {
     # No ID3 tag and no Xing frame: plain MP3 frames that can be concatenated and streamed
     # (ffmpeg could not rewrite the Xing frame on a non-seekable sink anyway).
+    # LAME's quality 7 is about twice as fast as its default with no audible loss on speech,
+    # which matters when the encoder shares the CPU with the TTS engine.
     "mp3": _ContainerSpec(
-        "mp3", "libmp3lame", _MP3_RATES, 64_000, options={"id3v2_version": "0", "write_xing": "0"}
+        "mp3",
+        "libmp3lame",
+        _MP3_RATES,
+        64_000,
+        options={"id3v2_version": "0", "write_xing": "0"},
+        codec_options={"compression_level": "7"},
     ),
     "aac": _ContainerSpec("adts", "aac", _AAC_RATES, 64_000),
     # Opus decoders always output 48 kHz, so 48 kHz is the default: decoded == advertised.
@@ -395,7 +403,7 @@ class _ContainerBackend:
             format=spec.container,
             container_options={**spec.options, "flush_packets": "1"},
         )
-        self._stream = self._open_stream(spec.codec, bitrate)
+        self._stream = self._open_stream(spec.codec, bitrate, spec.codec_options)
         ctx = self._stream.codec_context
         self._fifo = av.AudioResampler(
             format=ctx.format.name,
@@ -404,9 +412,11 @@ class _ContainerBackend:
             frame_size=ctx.frame_size or None,
         )
 
-    def _open_stream(self, codec: str, bitrate: int) -> AudioStream:
+    def _open_stream(self, codec: str, bitrate: int, options: dict[str, str]) -> AudioStream:
         stream = self._container.add_stream(codec, rate=self._rate)
         ctx = stream.codec_context
+        if options:
+            ctx.options = dict(options)
         ctx.layout = _layout_name(self._channels)
         ctx.time_base = Fraction(1, self._rate)
         if bitrate:

@@ -74,7 +74,11 @@ class HubClient:
     async def close(self) -> None:
         await self.discovery.stop()
         if self._owns_connection and not self.nc.is_closed:
-            await self.nc.drain()
+            try:
+                await self.nc.drain()
+            except Exception as error:  # reconnecting or already gone: just close
+                _LOGGER.debug("drain failed (%s); closing", error)
+                await self.nc.close()
 
     async def __aenter__(self) -> HubClient:
         return self

@@ -66,7 +66,10 @@ class NatsServer:
             command += ["--jetstream", "--store_dir", str(self.data_dir / "jetstream")]
         command += self.extra_args
         log = open(self.data_dir / "nats-server.log", "ab")  # noqa: SIM115 - lives with the process
-        self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+        # Own session: Ctrl-C in a terminal reaches only voicebus, which stops NATS last.
+        self.process = subprocess.Popen(
+            command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
         log.close()
         self.port = self._wait_for_port(timeout)
         _LOGGER.info("nats-server listening on %s (data in %s)", self.url, self.data_dir)

@@ -29,7 +29,11 @@ class ManagedProcess:
     async def _run(self) -> None:
         backoff = 1.0
         while not self._stopping:
-            self.process = await asyncio.create_subprocess_exec(*self.argv, env=self.env)
+            # Own session: a terminal's Ctrl-C reaches only the supervisor, which then stops
+            # children in order (engines drain before NATS goes away).
+            self.process = await asyncio.create_subprocess_exec(
+                *self.argv, env=self.env, start_new_session=True
+            )
             _LOGGER.info("started %s (pid %d)", self.name, self.process.pid)
             code = await self.process.wait()
             if self._stopping:
