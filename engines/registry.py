@@ -12,9 +12,11 @@ from hub.runner import RunnerSettings
 # name -> "module:factory"; the factory takes the engine's settings and returns an Engine.
 ENGINES: dict[str, str] = {
     "piper": "engines.piper:PiperEngine",
+    "remote": "engines.remote:RemoteEngine",
 }
 SETTINGS: dict[str, str] = {
     "piper": "engines.piper:PiperSettings",
+    "remote": "engines.remote:RemoteSettings",
 }
 
 
