@@ -168,6 +168,7 @@ class HubClient:
             max_in_flight=self.settings.max_in_flight,
             max_text_chars=self.settings.max_text_chars,
             max_sentence_chars=self.settings.max_sentence_chars,
+            requested_engine=engine,
         )
         if text is not None:
             stream.feed(text)

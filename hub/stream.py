@@ -35,12 +35,15 @@ class SynthesisStream:
         max_in_flight: int,
         max_text_chars: int,
         max_sentence_chars: int,
+        requested_engine: str | None = None,
     ) -> None:
         self._nc = nc
         self._subjects = subjects
         self.routes = routes
         self.route = routes[0]
         self.fallbacks = 0
+        self._serving_engine: str | None = None
+        self.requested_engine = requested_engine or routes[0].engine
         """Sentences that a fallback engine made because the first choice could not."""
         self._options = options
         self._template = template
@@ -63,7 +66,8 @@ class SynthesisStream:
 
     @property
     def engine(self) -> str:
-        return self.route.engine
+        """The engine that made the first audio (a fallback, if the first choice failed)."""
+        return self._serving_engine or self.route.engine
 
     @property
     def voice(self) -> str:
@@ -75,6 +79,11 @@ class SynthesisStream:
 
     sample_width = 2
     channels = 1
+
+    @property
+    def fell_back(self) -> bool:
+        """True when another engine than the one asked for made (some of) the audio."""
+        return self.fallbacks > 0 or self.engine != self.requested_engine
 
     @property
     def sentences_done(self) -> int:
@@ -147,6 +156,7 @@ class SynthesisStream:
                     await self._more.wait()
                 call = self._calls[self._current]
                 async for pcm in call.chunks():
+                    self._serving_engine = self._serving_engine or call.engine
                     yield pcm
                 if call.end is not None:
                     self.stats.append(call.end)

@@ -77,3 +77,27 @@ async def test_paused_primary_falls_back(
         assert_is_speech(await collect(stream), stream.sample_rate, text)
     finally:
         await client.close()
+
+
+async def test_openai_answer_names_the_fallback_and_counts_it(
+    nats_server: NatsServer, piper_engine: EngineProcess
+) -> None:
+    from hub.client import ClientSettings
+    from tests.openai_support import adapter_settings, running_adapter
+
+    settings = ClientSettings(nats_url=nats_server.url, fallbacks={"chatterbox": ["piper"]})
+    hub = await HubClient.connect(settings, "test-fallback-openai")
+    try:
+        await hub.wait_for_voice(DEFAULT_VOICE)
+        adapter = adapter_settings(model_aliases={"tts-1-hd": "chatterbox"})
+        async with running_adapter(adapter, hub) as server, server.http() as http:
+            body = {"model": "tts-1-hd", "voice": "alloy", "input": "Hi.", "response_format": "pcm"}
+            response = await http.post("/v1/audio/speech", json=body)
+            assert response.status_code == 200, response.text
+            assert response.headers["X-Voicebus-Engine"] == "piper"
+            metrics = server.metrics()
+            assert 'voicebus_openai_fallbacks_total{requested="chatterbox",served="piper"} 1.0' in (
+                metrics
+            )
+    finally:
+        await hub.close()

@@ -44,6 +44,9 @@ class SpeechJob:
     def record_finish(self, elapsed: float, audio_seconds: float) -> None:
         metrics = self.ctx.metrics
         metrics.audio_seconds.labels(**self.labels).inc(audio_seconds)
+        if self.stream.fell_back:
+            requested, served = self.stream.requested_engine, self.stream.engine
+            metrics.fallbacks.labels(requested=requested, served=served).inc()
         if audio_seconds > 0:
             metrics.rtf.labels(**self.labels).observe(elapsed / audio_seconds)
 

@@ -68,6 +68,12 @@ class AdapterMetrics:
             ["engine", "format"],
             registry=registry,
         )
+        self.fallbacks = Counter(
+            "voicebus_openai_fallbacks",
+            "Answers (partly) made by a fallback engine because the first choice could not.",
+            ["requested", "served"],
+            registry=registry,
+        )
         self.in_flight = Gauge(
             "voicebus_openai_speech_in_flight",
             "Speech answers being produced right now.",
