@@ -12,10 +12,16 @@ from hub.runner import RunnerSettings
 # name -> "module:factory"; the factory takes the engine's settings and returns an Engine.
 ENGINES: dict[str, str] = {
     "piper": "engines.piper:PiperEngine",
+    "xtts": "engines.xtts.engine:XttsEngine",
+    "chatterbox": "engines.chatterbox.engine:ChatterboxEngine",
+    "chatterbox-turbo": "engines.chatterbox.engine:ChatterboxTurboEngine",
     "remote": "engines.remote:RemoteEngine",
 }
 SETTINGS: dict[str, str] = {
     "piper": "engines.piper:PiperSettings",
+    "xtts": "engines.xtts.settings:XttsSettings",
+    "chatterbox": "engines.chatterbox.settings:ChatterboxSettings",
+    "chatterbox-turbo": "engines.chatterbox.settings:ChatterboxSettings",
     "remote": "engines.remote:RemoteSettings",
 }
 

@@ -42,7 +42,13 @@ def _fail_on_voicebus_error(func: Callable[..., T]) -> Callable[..., T]:
     def wrapper(*args: Any, **kwargs: Any) -> T:
         try:
             return func(*args, **kwargs)
-        except (VoicebusError, ConnectionError, FileNotFoundError, ValueError) as error:
+        except (
+            VoicebusError,
+            ConnectionError,
+            FileNotFoundError,
+            ValueError,
+            ImportError,
+        ) as error:
             code = getattr(error, "code", None)
             prefix = f"error ({code}): " if code else "error: "
             raise click.ClickException(prefix + str(error)) from None
@@ -211,12 +217,15 @@ def say(
     click.echo(f"wrote {output}: {stats}", err=True)
 
 
-@main.command()
+@main.group(invoke_without_command=True)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.option("--nats-url", help=_NATS_HELP)
+@click.pass_context
 @_fail_on_voicebus_error
-def voices(as_json: bool, nats_url: str | None) -> None:
-    """List every voice of every running engine."""
+def voices(ctx: click.Context, as_json: bool, nats_url: str | None) -> None:
+    """List every voice of every running engine; manage cloned voices (see commands)."""
+    if ctx.invoked_subcommand is not None:
+        return
     from hub.listing import list_voices, settings_for
 
     routes = _run(list_voices(settings_for(nats_url)))
@@ -234,6 +243,15 @@ def voices(as_json: bool, nats_url: str | None) -> None:
             f"{voice.name:32} {route.engine:10} {','.join(voice.languages):12} "
             f"{voice.sample_rate} Hz  {voice.description}{extra}"
         )
+
+
+def _attach_library_commands() -> None:
+    from hub.library_cli import register
+
+    register(voices)
+
+
+_attach_library_commands()
 
 
 @main.group(invoke_without_command=True)

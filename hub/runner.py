@@ -193,6 +193,8 @@ class EngineRunner:
             voices=self.engine.voices(),
             capabilities=self.engine.capabilities,
             device=self.engine.device,
+            model=str(getattr(self.engine, "model_id", "")),
+            memory_bytes=self._memory_bytes(),
             state=EngineState.STOPPING if self._stopping else self.lifecycle.state,
             keep_warm=self.lifecycle.keep_warm,
             loads_on_demand=self.lifecycle.load_on_demand,
@@ -205,6 +207,15 @@ class EngineRunner:
             host=socket.gethostname(),
             pid=os.getpid(),
         )
+
+    def _memory_bytes(self) -> int:
+        measure = getattr(self.engine, "memory_bytes", None)
+        if not callable(measure):
+            return 0
+        try:
+            return int(measure())
+        except Exception:  # a measurement must never break announcing
+            return 0
 
     async def _announce(self) -> None:
         if self.nc is not None and self.nc.is_connected:

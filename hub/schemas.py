@@ -173,6 +173,8 @@ class EngineAnnouncement(_Message):
     voices: list[VoiceInfo]
     capabilities: EngineCapabilities = EngineCapabilities()
     device: str = "cpu"
+    model: str = Field(default="", description="Model id or checkpoint the engine serves.")
+    memory_bytes: int = Field(default=0, description="Memory the model holds (GPU or RAM).")
     state: EngineState = EngineState.WARM
     keep_warm: bool = False
     loads_on_demand: bool = True

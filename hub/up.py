@@ -11,12 +11,12 @@ import asyncio
 import logging
 import os
 import signal
-import sys
 from pathlib import Path
 from typing import Any
 
 from pydantic import Field
 
+from engines.environments import engine_python
 from hub.client import ClientSettings, HubClient
 from hub.natsserver import NatsServer
 from hub.settings import NatsOptions, VoicebusSettings, default_data_dir
@@ -66,7 +66,7 @@ class Hub:
         env["VOICEBUS_SUBJECT_PREFIX"] = self.settings.subject_prefix
         for engine in self.settings.engines:
             for index in range(workers):
-                argv = [sys.executable, "-m", "hub.cli", "engine", engine]
+                argv = [str(engine_python(engine)), "-m", "hub.cli", "engine", engine]
                 process = ManagedProcess(f"engine {engine} #{index + 1}", argv, env)
                 process.start()
                 self.processes.append(process)

@@ -1,0 +1,338 @@
+"""The voice library: reference clips for voice cloning, shared by every engine on the bus.
+
+Clips live in a JetStream object store and their metadata in a key-value bucket, both with
+file storage, so they survive restarts and every engine on every host sees the same voices.
+A clip is stored once under its content digest; the metadata entry (key = voice name) points
+at it, so renaming a voice moves no audio and engines keep their conditioning caches.
+
+Every clip is validated and normalised on the way in: it must decode (PyAV), last 3 to 30
+seconds, not be silent, and fit the size limit; it is stored as a mono 16-bit WAV at 24 kHz.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import io
+import logging
+import re
+import time
+import wave
+from collections.abc import AsyncIterator
+
+import numpy as np
+from nats.aio.client import Client
+from nats.errors import NoRespondersError
+from nats.js import JetStreamContext
+from nats.js import errors as js_errors
+from nats.js.api import KeyValueConfig, ObjectStoreConfig, StorageType
+from nats.js.kv import KeyValue
+from nats.js.object_store import ObjectStore
+from pydantic import BaseModel, ConfigDict, Field
+
+from hub.audio import Resampler, decode_to_pcm
+from hub.errors import EngineUnavailableError, InvalidRequestError, VoiceNotFoundError
+from hub.settings import NatsOptions, VoicebusSettings
+
+_LOGGER = logging.getLogger(__name__)
+
+DEFAULT_BUCKET = "voicebus-voices"
+CLIP_RATE = 24_000
+"""Sample rate of stored clips: what XTTS and Chatterbox resample from anyway."""
+MIN_SECONDS = 3.0
+MAX_SECONDS = 30.0
+MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+MAX_TRANSCRIPT_CHARS = 2000
+_NAME = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9_.-]{0,62}[A-Za-z0-9_-])?$")
+_LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*$")
+_SILENCE_RMS = 1e-3
+_LIST_TIMEOUT = 10.0
+
+
+class LibrarySettings(VoicebusSettings, NatsOptions):
+    """Where the library lives: the NATS options plus the bucket name."""
+
+    voice_bucket: str = Field(
+        default=DEFAULT_BUCKET,
+        pattern=r"^[A-Za-z0-9_-]+$",
+        description="JetStream key-value and object store bucket of the voice library.",
+    )
+
+
+class ClonedVoiceMeta(BaseModel):
+    """What the library knows about one cloned voice (the value in the key-value bucket)."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    name: str
+    transcript: str | None = None
+    language: str | None = None
+    digest: str = Field(description="sha256 of the stored WAV; also its object name.")
+    sample_rate: int = CLIP_RATE
+    duration_seconds: float
+    size_bytes: int = Field(description="Size of the stored WAV.")
+    created: float = Field(default_factory=time.time)
+
+
+def check_name(name: str) -> str:
+    """A voice name: letters, digits, '_', '-', '.' (not first or last), at most 64."""
+    if not isinstance(name, str) or not _NAME.match(name) or ".." in name:
+        raise InvalidRequestError(
+            f"invalid voice name {name!r}",
+            "use 1 to 64 letters, digits, '_', '-' or '.', starting with a letter or digit "
+            "and not ending with '.'",
+        )
+    return name
+
+
+def _check_language(language: str | None) -> str | None:
+    if language is None or language == "":
+        return None
+    if not _LANGUAGE.match(language):
+        raise InvalidRequestError(f"invalid language {language!r}", "use a code like en or en-US")
+    return language
+
+
+def _check_transcript(transcript: str | None) -> str | None:
+    if transcript is None or not transcript.strip():
+        return None
+    if len(transcript) > MAX_TRANSCRIPT_CHARS:
+        raise InvalidRequestError(
+            f"transcript has {len(transcript)} characters; at most {MAX_TRANSCRIPT_CHARS}"
+        )
+    return transcript.strip()
+
+
+def write_wav(samples: np.ndarray, rate: int) -> bytes:
+    """Mono int16 samples as a WAV file."""
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as wav:
+        wav.setnchannels(1)
+        wav.setsampwidth(2)
+        wav.setframerate(rate)
+        wav.writeframes(samples.astype("<i2").tobytes())
+    return buffer.getvalue()
+
+
+def read_wav(data: bytes) -> tuple[np.ndarray, int]:
+    """A stored clip as (float32 samples in [-1, 1], sample rate)."""
+    with wave.open(io.BytesIO(data), "rb") as wav:
+        if wav.getnchannels() != 1 or wav.getsampwidth() != 2:
+            raise ValueError("stored clips are mono 16-bit WAV")
+        frames = wav.readframes(wav.getnframes())
+        rate = wav.getframerate()
+    return np.frombuffer(frames, dtype="<i2").astype(np.float32) / 32768.0, rate
+
+
+def normalise_clip(data: bytes) -> tuple[bytes, float]:
+    """Validate an uploaded clip; returns (mono s16le 24 kHz WAV, seconds)."""
+    if not data:
+        raise InvalidRequestError("the clip is empty", "upload a WAV, MP3, FLAC or OGG file")
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise InvalidRequestError(
+            f"the clip is {len(data) / 1e6:.1f} MB; at most {MAX_UPLOAD_BYTES / 1e6:.0f} MB",
+            f"upload {MIN_SECONDS:.0f} to {MAX_SECONDS:.0f} seconds of speech",
+        )
+    try:
+        pcm, rate, channels = decode_to_pcm(data)
+    except Exception as error:  # PyAV raises many types for undecodable input
+        raise InvalidRequestError(
+            f"the clip is not decodable audio ({error})", "upload a WAV, MP3, FLAC or OGG file"
+        ) from None
+    seconds = len(pcm) / (2 * channels * rate) if rate else 0.0
+    if not MIN_SECONDS <= seconds <= MAX_SECONDS:
+        raise InvalidRequestError(
+            f"the clip lasts {seconds:.1f} s; a reference clip must last "
+            f"{MIN_SECONDS:.0f} to {MAX_SECONDS:.0f} s",
+            "use a clean recording of one speaker, ideally 6 to 15 seconds",
+        )
+    resampler = Resampler(rate, CLIP_RATE, channels, 1)
+    mono = resampler.convert(pcm) + resampler.flush()
+    samples = np.frombuffer(mono, dtype="<i2")
+    if float(np.sqrt(np.mean((samples / 32768.0) ** 2))) < _SILENCE_RMS:
+        raise InvalidRequestError("the clip is silent", "upload a recording of someone speaking")
+    return write_wav(samples, CLIP_RATE), len(samples) / CLIP_RATE
+
+
+class VoiceLibrary:
+    """Cloned voices in JetStream: ``await VoiceLibrary.open(nc)`` then add/list/get/rename."""
+
+    def __init__(self, js: JetStreamContext, kv: KeyValue, store: ObjectStore, bucket: str) -> None:
+        self._js = js
+        self._kv = kv
+        self._store = store
+        self.bucket = bucket
+
+    @classmethod
+    async def open(
+        cls,
+        nc: Client | JetStreamContext,
+        bucket: str = DEFAULT_BUCKET,
+        *,
+        replicas: int = 1,
+    ) -> VoiceLibrary:
+        """Bind to the library's buckets, creating them (file storage) on first use."""
+        js = nc.jetstream() if isinstance(nc, Client) else nc
+        try:
+            return await cls._bind(js, bucket, replicas)
+        except (js_errors.ServiceUnavailableError, NoRespondersError):
+            raise EngineUnavailableError(
+                "the voice library needs JetStream, which this NATS server does not offer",
+                "start nats-server with -js (voicebus up does), or enable JetStream",
+            ) from None
+
+    @classmethod
+    async def _bind(cls, js: JetStreamContext, bucket: str, replicas: int) -> VoiceLibrary:
+        try:
+            kv = await js.key_value(bucket)
+        except js_errors.BucketNotFoundError:
+            kv = await js.create_key_value(
+                KeyValueConfig(
+                    bucket=bucket,
+                    description="voicebus voice library: cloned voice metadata",
+                    storage=StorageType.FILE,
+                    replicas=replicas,
+                )
+            )
+        try:
+            store = await js.object_store(bucket)
+        except js_errors.NotFoundError:
+            store = await js.create_object_store(
+                bucket,
+                ObjectStoreConfig(
+                    description="voicebus voice library: reference clips",
+                    storage=StorageType.FILE,
+                    replicas=replicas,
+                ),
+            )
+        return cls(js, kv, store, bucket)
+
+    async def add(
+        self,
+        name: str,
+        clip: bytes,
+        transcript: str | None = None,
+        language: str | None = None,
+    ) -> ClonedVoiceMeta:
+        """Validate, normalise and store a clip as voice ``name`` (which must be new)."""
+        check_name(name)
+        transcript = _check_transcript(transcript)
+        language = _check_language(language)
+        wav, seconds = await asyncio.to_thread(normalise_clip, clip)
+        digest = hashlib.sha256(wav).hexdigest()
+        meta = ClonedVoiceMeta(
+            name=name,
+            transcript=transcript,
+            language=language,
+            digest=digest,
+            duration_seconds=round(seconds, 3),
+            size_bytes=len(wav),
+        )
+        await self._store.put(digest, wav)
+        try:
+            await self._kv.create(name, meta.model_dump_json().encode())
+        except js_errors.KeyWrongLastSequenceError:
+            await self._drop_clip_if_unused(digest)
+            raise InvalidRequestError(
+                f"a voice named {name!r} already exists", "delete or rename it first"
+            ) from None
+        _LOGGER.info("voice library: added %s (%.1f s)", name, seconds)
+        return meta
+
+    async def list(self) -> list[ClonedVoiceMeta]:
+        """Every cloned voice, sorted by name: one pass over the bucket's latest entries.
+
+        Reads up to the stream's last sequence number as of the call, so a slow server can
+        never make the list look empty (the client's "no more entries" marker can race).
+        """
+        state = (await self._js.stream_info(f"KV_{self.bucket}")).state
+        if not state.messages:
+            return []
+        voices: dict[str, ClonedVoiceMeta] = {}
+        watcher = await self._kv.watchall()
+        try:
+            while True:
+                entry = await watcher.updates(timeout=_LIST_TIMEOUT)
+                if entry is None:
+                    continue
+                if entry.operation is None and entry.value:
+                    voices[entry.key] = ClonedVoiceMeta.model_validate_json(entry.value)
+                else:
+                    voices.pop(entry.key, None)
+                if (entry.revision or 0) >= state.last_seq:
+                    break
+        finally:
+            await watcher.stop()
+        return sorted(voices.values(), key=lambda meta: meta.name)
+
+    async def get_meta(self, name: str) -> ClonedVoiceMeta:
+        try:
+            entry = await self._kv.get(check_name(name))
+        except js_errors.KeyNotFoundError:
+            raise await self._not_found(name) from None
+        assert entry.value is not None
+        return ClonedVoiceMeta.model_validate_json(entry.value)
+
+    async def get_clip(self, name: str) -> bytes:
+        """The stored clip of voice ``name``: mono 16-bit WAV at :data:`CLIP_RATE`."""
+        return await self.get_clip_by_digest((await self.get_meta(name)).digest)
+
+    async def get_clip_by_digest(self, digest: str) -> bytes:
+        result = await self._store.get(digest)
+        assert result.data is not None
+        return result.data
+
+    async def rename(self, old: str, new: str) -> ClonedVoiceMeta:
+        meta = await self.get_meta(old)
+        check_name(new)
+        if new == old:
+            return meta
+        renamed = meta.model_copy(update={"name": new})
+        try:
+            await self._kv.create(new, renamed.model_dump_json().encode())
+        except js_errors.KeyWrongLastSequenceError:
+            raise InvalidRequestError(
+                f"a voice named {new!r} already exists", "delete it first or pick another name"
+            ) from None
+        await self._kv.delete(old)
+        _LOGGER.info("voice library: renamed %s to %s", old, new)
+        return renamed
+
+    async def delete(self, name: str) -> None:
+        meta = await self.get_meta(name)
+        await self._kv.delete(name)
+        await self._drop_clip_if_unused(meta.digest)
+        _LOGGER.info("voice library: deleted %s", name)
+
+    async def watch(self) -> AsyncIterator[tuple[str, ClonedVoiceMeta | None]]:
+        """Changes as they happen: ``(name, meta)`` on add/rename, ``(name, None)`` on delete.
+
+        Starts with every existing voice. Ends when the caller stops iterating.
+        """
+        watcher = await self._kv.watchall()
+        try:
+            async for entry in watcher:
+                if entry is None:
+                    continue
+                if entry.operation is None and entry.value:
+                    yield entry.key, ClonedVoiceMeta.model_validate_json(entry.value)
+                else:
+                    yield entry.key, None
+        finally:
+            await watcher.stop()
+
+    async def _drop_clip_if_unused(self, digest: str) -> None:
+        if any(meta.digest == digest for meta in await self.list()):
+            return
+        with contextlib.suppress(js_errors.NotFoundError):
+            await self._store.delete(digest)
+
+    async def _not_found(self, name: str) -> VoiceNotFoundError:
+        known = [meta.name for meta in await self.list()]
+        return VoiceNotFoundError(
+            name,
+            known,
+            message=f"no cloned voice {name!r} in the voice library",
+            suggestion=f"cloned voices: {', '.join(known) or 'none yet (voicebus voices add)'}",
+        )
