@@ -17,7 +17,16 @@ import uvicorn
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from adapters.openai import errors, health, metrics, models, provider, speech, voices
+from adapters.openai import (
+    errors,
+    health,
+    metrics,
+    models,
+    provider,
+    speech,
+    voice_library,
+    voices,
+)
 from adapters.openai.context import AdapterContext
 from adapters.openai.limits import BodyLimitMiddleware
 from adapters.openai.metrics import HttpMetricsMiddleware
@@ -60,7 +69,7 @@ def create_app(settings: OpenAISettings, hub: HubClient) -> FastAPI:
     )
     app.state.voicebus = context
     errors.install(app)
-    for module in (speech, models, voices, provider, health, metrics):
+    for module in (speech, models, voices, voice_library, provider, health, metrics):
         app.include_router(module.router)
     app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(HttpMetricsMiddleware, metrics=context.metrics)

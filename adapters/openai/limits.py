@@ -20,27 +20,40 @@ class BodyTooLarge(HTTPException):
 
 
 class BodyLimitMiddleware:
-    def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
+    """``max_body_bytes`` for every route, ``max_upload_bytes`` under ``upload_prefix``."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        max_body_bytes: int,
+        *,
+        upload_prefix: str = "/v1/voices",
+        max_upload_bytes: int = 12 * 1024 * 1024,
+    ) -> None:
         self.app = app
-        self.limit = max_body_bytes
+        self.max_body_bytes = max_body_bytes
+        self.upload_prefix = upload_prefix
+        self.max_upload_bytes = max_upload_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        uploading = str(scope.get("path", "")).startswith(self.upload_prefix)
+        limit = self.max_upload_bytes if uploading else self.max_body_bytes
         declared = dict(scope.get("headers") or []).get(b"content-length", b"")
-        too_long = declared.isdigit() and (len(declared) > 18 or int(declared) > self.limit)
+        too_long = declared.isdigit() and (len(declared) > 18 or int(declared) > limit)
         received = 0
 
         async def limited_receive() -> Message:
             nonlocal received
             if too_long:
-                raise BodyTooLarge(self.limit)
+                raise BodyTooLarge(limit)
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.limit:
-                    raise BodyTooLarge(self.limit)
+                if received > limit:
+                    raise BodyTooLarge(limit)
             return message
 
         await self.app(scope, limited_receive, send)

@@ -1,0 +1,59 @@
+"""``/v1/voices``: the voice library for cloning engines (upload, list, rename, delete).
+
+Not part of OpenAI's speech API: a voicebus extension. A clip uploaded here is stored in
+JetStream (see hub/library.py) and becomes a voice of every cloning engine on the bus, usable
+by name from every adapter.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, File, Form, UploadFile
+from pydantic import BaseModel
+
+from adapters.openai.context import Context, require_api_key
+from hub.library import MAX_UPLOAD_BYTES, ClonedVoiceMeta, VoiceLibrary
+
+router = APIRouter(prefix="/v1", tags=["voice library"], dependencies=[Depends(require_api_key)])
+
+
+class ClonedVoiceList(BaseModel):
+    object: str = "list"
+    data: list[ClonedVoiceMeta]
+
+
+class Rename(BaseModel):
+    name: str
+
+
+async def _library(ctx: Context) -> VoiceLibrary:
+    return await VoiceLibrary.open(ctx.hub.nc)
+
+
+@router.post("/voices", summary="Upload a reference clip as a cloned voice", status_code=201)
+async def add_voice(
+    ctx: Context,
+    name: Annotated[str, Form(description="Voice name: letters, digits, '_', '-', '.'.")],
+    file: Annotated[UploadFile, File(description="3 to 30 s of one speaker (wav, mp3, ...).")],
+    transcript: Annotated[str | None, Form()] = None,
+    language: Annotated[str | None, Form()] = None,
+) -> ClonedVoiceMeta:
+    clip = await file.read(MAX_UPLOAD_BYTES + 1)  # the library refuses what is too large
+    library = await _library(ctx)
+    return await library.add(name, clip, transcript, language)
+
+
+@router.get("/voices", summary="List cloned voices", response_model=ClonedVoiceList)
+async def list_clones(ctx: Context) -> ClonedVoiceList:
+    return ClonedVoiceList(data=await (await _library(ctx)).list())
+
+
+@router.post("/voices/{name}/rename", summary="Rename a cloned voice")
+async def rename_voice(ctx: Context, name: str, body: Rename) -> ClonedVoiceMeta:
+    return await (await _library(ctx)).rename(name, body.name)
+
+
+@router.delete("/voices/{name}", summary="Delete a cloned voice", status_code=204)
+async def delete_voice(ctx: Context, name: str) -> None:
+    await (await _library(ctx)).delete(name)
