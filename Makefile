@@ -26,8 +26,10 @@ lint: $(STAMP)  ## ruff check and format check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-bench: $(STAMP)  ## run the benchmarks (prints ratios)
+bench: $(STAMP)  ## run the benchmarks (prints ratios; the wyoming one builds its own venv)
 	$(BIN)/python bench/bus_vs_piper.py
+	$(BIN)/python bench/openai_bench.py
+	$(BIN)/python bench/wyoming_bench.py
 
 clean:  ## remove the virtualenv
 	rm -rf $(VENV)

@@ -106,6 +106,12 @@ def main(config: Path | None, log_level: str) -> None:
 @click.option("--http-port", type=int, help="OpenAI REST adapter port [8000].")
 @click.option("--wyoming-host", help="Wyoming adapter host [0.0.0.0].")
 @click.option("--wyoming-port", type=int, help="Wyoming adapter port [10200].")
+@click.option(
+    "--wyoming-zeroconf",
+    is_flag=True,
+    default=None,
+    help="Announce the Wyoming server on the LAN (_wyoming._tcp) for Home Assistant.",
+)
 @_fail_on_voicebus_error
 def up(**flags: Any) -> None:
     """Run the whole hub on this machine (Ctrl-C stops everything)."""
@@ -113,7 +119,11 @@ def up(**flags: Any) -> None:
 
     adapter_options: dict[str, dict[str, Any]] = {
         "openai": _overrides(host=flags.pop("http_host"), port=flags.pop("http_port")),
-        "wyoming": _overrides(host=flags.pop("wyoming_host"), port=flags.pop("wyoming_port")),
+        "wyoming": _overrides(
+            host=flags.pop("wyoming_host"),
+            port=flags.pop("wyoming_port"),
+            zeroconf=flags.pop("wyoming_zeroconf"),
+        ),
     }
     settings = UpSettings(**_overrides(**flags), adapter_options=adapter_options)
     _run(run_up(settings))
@@ -149,16 +159,18 @@ def engine(name: str, **flags: Any) -> None:
 @click.option("--nats-url", help=_NATS_HELP)
 @click.option("--host", help="Address to listen on.")
 @click.option("--port", type=int, help="Port to listen on.")
+@click.option("--zeroconf", is_flag=True, default=None, help="Wyoming: announce on the LAN.")
 @_fail_on_voicebus_error
-def adapter(name: str, nats_url: str | None, host: str | None, port: int | None) -> None:
+def adapter(
+    name: str, nats_url: str | None, host: str | None, port: int | None, zeroconf: bool | None
+) -> None:
     """Run one adapter (openai, wyoming, ...) against a NATS server."""
     from adapters import registry
     from hub.client import ClientSettings
 
     try:
-        settings = registry.settings_class(name)(
-            **_overrides(nats_url=nats_url, host=host, port=port)
-        )
+        options = _overrides(nats_url=nats_url, host=host, port=port, zeroconf=zeroconf)
+        settings = registry.settings_class(name)(**options)
     except KeyError as error:
         raise click.BadParameter(str(error.args[0]), param_hint="NAME") from None
 

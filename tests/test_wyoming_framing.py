@@ -81,9 +81,7 @@ async def test_data_in_the_header_is_merged_and_blank_lines_skipped() -> None:
         "truncated-header",
     ],
 )
-async def test_malformed_frames_raise_instead_of_looking_like_eof(
-    raw: bytes, message: str
-) -> None:
+async def test_malformed_frames_raise_instead_of_looking_like_eof(raw: bytes, message: str) -> None:
     with pytest.raises(ProtocolError, match=message):
         await read_event(reader_of(raw))
 

@@ -1,0 +1,5 @@
+"""Wyoming adapter: Home Assistant's voice protocol in front of the hub.
+
+``server.WyomingAdapter`` runs a Wyoming TCP server (default ``0.0.0.0:10200``); every
+connection gets its own ``handler.WyomingHandler``. See docs/wyoming.md.
+"""
