@@ -2,9 +2,10 @@
 
 Point it at OpenAI itself, Kokoro-FastAPI, speaches, a Chatterbox server, or another voicebus:
 requests become ``POST {url}/audio/speech`` with ``response_format=pcm`` (or ``wav``), and the
-upstream's audio is streamed onto the bus as it arrives. One process serves one upstream;
-run several under different ``engine_name``s. Standard library only (urllib), so the engine
-needs no extra packages.
+upstream's audio is streamed onto the bus as it arrives. With ``remote_api=voicebox`` it
+speaks the provider API of desktop TTS apps instead (``POST {url}/tts/generate``, a whole
+base64 WAV per sentence). One process serves one upstream; run several under different
+``engine_name``s. Standard library only (urllib), so the engine needs no extra packages.
 
     VOICEBUS_ENGINE_NAME=kokoro VOICEBUS_REMOTE_URL=http://kokoro:8880/v1 \\
     VOICEBUS_REMOTE_VOICES='["af_bella", "am_adam"]' voicebus engine remote
@@ -12,16 +13,20 @@ needs no extra packages.
 
 from __future__ import annotations
 
+import base64
+import io
 import json
 import logging
 import urllib.error
 import urllib.request
+import wave
 from collections.abc import Iterator
 from http.client import HTTPResponse
 from typing import Literal
 
 from pydantic import Field, SecretStr
 
+from hub.audio import Resampler
 from hub.errors import (
     EngineOverloadedError,
     EngineUnavailableError,
@@ -45,6 +50,9 @@ class RemoteSettings(RunnerSettings):
     remote_model: str = "tts-1"
     remote_voices: list[str] = Field(default_factory=lambda: ["alloy"])
     remote_languages: list[str] = Field(default_factory=lambda: ["en"])
+    remote_api: Literal["openai", "voicebox"] = Field(
+        default="openai", description="openai: {url}/audio/speech; voicebox: {url}/tts/generate."
+    )
     remote_format: Literal["pcm", "wav"] = "pcm"
     remote_sample_rate: int = Field(default=24000, description="Rate of the upstream's PCM.")
     remote_timeout: float = Field(default=30.0, gt=0, description="Connect and read timeout.")
@@ -75,6 +83,9 @@ class RemoteEngine:
     def synthesize(self, request: SynthesisRequest) -> Iterator[bytes]:
         if request.voice not in self.settings.remote_voices:
             raise VoiceNotFoundError(request.voice, list(self.settings.remote_voices))
+        if self.settings.remote_api == "voicebox":
+            yield self._generate_whole(request)
+            return
         response = self._open(request)
         try:
             if self.settings.remote_format == "wav":
@@ -89,6 +100,23 @@ class RemoteEngine:
         finally:
             response.close()
 
+    def _generate_whole(self, request: SynthesisRequest) -> bytes:
+        """The provider API answers one complete WAV as base64 in JSON."""
+        body = {
+            "text": request.text,
+            "voice": request.voice,
+            "voice_prompt": {"voice": request.voice},
+            "language": request.language or (self.settings.remote_languages or ["en"])[0],
+            "speed": request.speed,
+        }
+        with self._post("/tts/generate", body, accept="application/json") as response:
+            try:
+                answer = json.loads(response.read())
+                wav = base64.b64decode(answer["audio"])
+            except (ValueError, KeyError, TypeError) as error:
+                raise EngineUnavailableError(f"the upstream sent a bad answer: {error}") from None
+        return _wav_pcm(wav, self.settings.remote_sample_rate)
+
     def _open(self, request: SynthesisRequest) -> HTTPResponse:
         body = {
             "model": self.settings.remote_model,
@@ -99,11 +127,14 @@ class RemoteEngine:
         }
         if request.instructions:
             body["instructions"] = request.instructions
-        headers = {"Content-Type": "application/json", "Accept": "application/octet-stream"}
+        return self._post("/audio/speech", body, accept="application/octet-stream")
+
+    def _post(self, path: str, body: dict[str, object], accept: str) -> HTTPResponse:
+        headers = {"Content-Type": "application/json", "Accept": accept}
         if self.settings.remote_api_key:
             headers["Authorization"] = f"Bearer {self.settings.remote_api_key.get_secret_value()}"
         http_request = urllib.request.Request(
-            self.settings.remote_url.rstrip("/") + "/audio/speech",
+            self.settings.remote_url.rstrip("/") + path,
             data=json.dumps(body).encode(),
             headers=headers,
             method="POST",
@@ -144,6 +175,20 @@ def _skip_wav_header(response: HTTPResponse) -> None:
         if chunk_header[:4] == b"data":
             return
         response.read(size + size % 2)
+
+
+def _wav_pcm(wav: bytes, rate: int) -> bytes:
+    """Mono 16-bit PCM at ``rate`` from a whole WAV file."""
+    try:
+        with wave.open(io.BytesIO(wav)) as reader:
+            width, channels = reader.getsampwidth(), reader.getnchannels()
+            source_rate, frames = reader.getframerate(), reader.readframes(reader.getnframes())
+    except (wave.Error, EOFError) as error:
+        raise EngineUnavailableError(f"the upstream sent a bad WAV: {error}") from None
+    if width != 2:
+        raise EngineUnavailableError(f"the upstream WAV has {8 * width}-bit samples, not 16")
+    resampler = Resampler(source_rate, rate, src_channels=channels, dst_channels=1)
+    return resampler.convert(frames) + resampler.flush()
 
 
 def _upstream_error(error: urllib.error.HTTPError) -> VoicebusError:

@@ -103,3 +103,30 @@ async def test_paused_engine_refuses_requests(
             assert "unloaded" in error.message
     finally:
         await client.close()
+
+
+async def test_full_queue_answers_engine_overloaded(
+    nats_server: NatsServer, start_engine: object
+) -> None:
+    from hub.errors import EngineOverloadedError
+    from tests.helpers import story
+
+    prefix = "overload"
+    start_engine(  # type: ignore[operator]
+        nats_server.url, VOICEBUS_SUBJECT_PREFIX=prefix, VOICEBUS_MAX_QUEUE="1"
+    )
+    settings = client_settings(nats_server.url, subject_prefix=prefix, max_in_flight=4)
+    client = await HubClient.connect(settings, "test-overload")
+    try:
+        await client.wait_for_voice(DEFAULT_VOICE)
+        streams = [await client.open(story(4), DEFAULT_VOICE) for _ in range(3)]
+        results = await asyncio.gather(*(collect(s) for s in streams), return_exceptions=True)
+        overloaded = [r for r in results if isinstance(r, EngineOverloadedError)]
+        assert overloaded, results
+        assert "queued" in overloaded[0].message
+        # Nothing hangs and the worker keeps serving once the queue drains.
+        text = "Room again."
+        stream = await client.open(text, DEFAULT_VOICE)
+        assert_is_speech(await collect(stream), stream.sample_rate, text)
+    finally:
+        await client.close()

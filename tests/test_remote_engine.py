@@ -34,7 +34,13 @@ def remote_engines(engine_logs: Path) -> Iterator[list[EngineProcess]]:
 
 
 def start_remote(
-    started: list[EngineProcess], url: str, logs: Path, name: str, base_url: str, key: str
+    started: list[EngineProcess],
+    url: str,
+    logs: Path,
+    name: str,
+    base_url: str,
+    key: str,
+    **extra: str,
 ) -> EngineProcess:
     engine = EngineProcess(
         url,
@@ -46,6 +52,7 @@ def start_remote(
         VOICEBUS_REMOTE_API_KEY=key,
         VOICEBUS_REMOTE_VOICES=json.dumps(["alloy", "nova"]),
         VOICEBUS_REMOTE_TIMEOUT="10",
+        **extra,
     ).start()
     started.append(engine)
     engine.instance()
@@ -73,6 +80,34 @@ async def test_remote_engine_streams_upstream_speech(
         assert stream.sample_rate == 24000
         assert_is_speech(pcm, 24000, text, whisper)
         assert KEY not in engine.log()  # the secret never reaches the logs
+    finally:
+        await client.close()
+
+
+async def test_remote_engine_speaks_the_voicebox_provider_api(
+    nats_server: NatsServer,
+    upstream: RunningAdapter,
+    remote_engines: list[EngineProcess],
+    engine_logs: Path,
+    whisper: object,
+) -> None:
+    start_remote(
+        remote_engines,
+        nats_server.url,
+        engine_logs,
+        "desktop",
+        upstream.url,
+        KEY,
+        VOICEBUS_REMOTE_API="voicebox",
+    )
+    client = await HubClient.connect(
+        client_settings(nats_server.url, subject_prefix=PREFIX), "test-remote-voicebox"
+    )
+    try:
+        await client.wait_for_voice("alloy", engine="desktop")
+        text = story(2)
+        stream = await client.open(text, "alloy", engine="desktop")
+        assert_is_speech(await collect(stream), stream.sample_rate, text, whisper)
     finally:
         await client.close()
 
