@@ -6,15 +6,17 @@ Import it from a script run as ``python bench/<script>.py`` (the script's folder
 
     from common import BenchStack, time_stream
 
-    with BenchStack() as stack:                  # nats-server on a free port, temp dir
-        worker = stack.start_worker(threads=2)   # `voicebus engine piper`, waits until serving
-        ...                                      # HubClient.connect(ClientSettings(nats_url=stack.url))
+    with BenchStack() as stack:         # nats-server on a free port, in a temp dir
+        stack.start_worker(threads=2)   # `voicebus engine piper`, waits until serving
+        settings = ClientSettings(nats_url=stack.url)
+        ...
     # every worker and the nats-server are stopped here, also on Ctrl-C or an error
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import re
 import shutil
@@ -72,12 +74,12 @@ TEXTS: tuple[tuple[str, ...], ...] = (
         "Wait until all of the lights on the router are steady before you try to connect again.",
         "Some updates reset the network drivers, so a full restart of the laptop can also help.",
         "You can also run the network troubleshooter, which often fixes common problems by itself.",
-        "If none of these steps work, a cable connection will tell us whether the router is at fault.",
+        "If none of this works, a cable connection will tell us whether the router is at fault.",
         "Let me know what you see after trying these steps, and we can go from there.",
     ),
     (
         "The old lighthouse on the northern cliffs was built more than two hundred years ago.",
-        "It guided fishing boats safely into the harbour through fog, storms and long winter nights.",
+        "It guided fishing boats into the harbour through fog, storms and long winter nights.",
         "For most of its history a single keeper lived there with his family all year round.",
         "The light was automated forty years ago, and the last keeper moved back to the village.",
         "Today the building is a small museum run by volunteers from the local history society.",
@@ -108,7 +110,11 @@ def taskset_available() -> bool:
 
 
 class EngineWorker:
-    """One ``voicebus engine <name>`` process, optionally pinned to one CPU with taskset."""
+    """One ``voicebus engine <name>`` process, optionally pinned to one CPU with taskset.
+
+    ``env`` adds environment variables, e.g. ``{"VOICEBUS_SUBJECT_PREFIX": "solo"}`` to keep
+    workers of different setups apart on one server.
+    """
 
     def __init__(
         self,
@@ -119,12 +125,14 @@ class EngineWorker:
         threads: int = 2,
         cpu: int | None = None,
         concurrency: int | None = None,
+        env: dict[str, str] | None = None,
     ) -> None:
         self.url = url
         self.engine = engine
         self.threads = threads
         self.cpu = cpu if cpu is not None and taskset_available() else None
         self.concurrency = concurrency
+        self.extra_env = env or {}
         self.log_path = log_dir / f"engine-{engine}-{time.monotonic_ns()}.log"
         self.process: subprocess.Popen[bytes] | None = None
         self.instance: str | None = None
@@ -144,7 +152,7 @@ class EngineWorker:
         }
         if self.concurrency is not None:
             env["VOICEBUS_CONCURRENCY"] = str(self.concurrency)
-        return env
+        return {**env, **self.extra_env}
 
     def start(self) -> EngineWorker:
         with self.log_path.open("wb") as log:
@@ -276,9 +284,22 @@ class Timing:
     first: float
     total: float
     audio_bytes: int
-    engine_seconds: float = 0.0
-    """Bus only: the worker's own time for the first sentence (inference and publishing)."""
+    sentence_seconds: tuple[float, ...] = ()
+    """Bus only: each sentence's time inside its worker (inference and publishing)."""
     served_by: tuple[str, ...] = ()
+    """Bus only: the worker instance that made each sentence."""
+
+    @property
+    def engine_seconds(self) -> float:
+        """The worker's own time for the first sentence (0 for in-process runs)."""
+        return self.sentence_seconds[0] if self.sentence_seconds else 0.0
+
+    def busy_seconds(self) -> dict[str, float]:
+        """Seconds each worker spent on this text's sentences."""
+        busy: dict[str, float] = {}
+        for instance, seconds in zip(self.served_by, self.sentence_seconds, strict=False):
+            busy[instance] = busy.get(instance, 0.0) + seconds
+        return busy
 
 
 async def time_stream(hub: HubClient, text: str, voice: str = VOICE) -> Timing:
@@ -293,8 +314,8 @@ async def time_stream(hub: HubClient, text: str, voice: str = VOICE) -> Timing:
                 first = time.perf_counter() - began
             size += len(pcm)
     total = time.perf_counter() - began
-    engine_seconds = stream.stats[0].synthesis_seconds if stream.stats else 0.0
-    return Timing(first or total, total, size, engine_seconds, tuple(stream.served_by))
+    seconds = tuple(end.synthesis_seconds for end in stream.stats)
+    return Timing(first or total, total, size, seconds, tuple(stream.served_by))
 
 
 def median(values: Sequence[float]) -> float:
@@ -320,14 +341,80 @@ def print_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
         print("  ".join(str(cell).ljust(width) for cell, width in zip(line, widths, strict=True)))
 
 
-def machine_note() -> str:
-    """CPU count and load, with a warning when other work is running on the machine."""
+def machine_note(sample_seconds: float = 0.5) -> str:
+    """CPU count, load average, and what other processes use right now (sampled briefly),
+    with a warning when that is enough to make timings noisy."""
     cpus = os.cpu_count() or 1
-    load = os.getloadavg()[0]
-    note = f"{cpus} CPUs, load average {load:.2f}"
-    if load > 0.5:
-        note += "  (WARNING: other processes are busy; numbers will be noisy)"
+    note = f"{cpus} CPUs, load average {os.getloadavg()[0]:.2f}"
+    with OutsideLoad() as load:
+        time.sleep(sample_seconds)
+    if load.share is not None:
+        note += f", other processes use {load.share:.0%} of the CPUs now"
+        if load.share > 0.05:
+            note += "  (WARNING: the machine is busy; numbers will be noisy)"
     return note
+
+
+class OutsideLoad:
+    """How much CPU other processes (not this one or its children) used meanwhile (Linux).
+
+    ``with OutsideLoad() as load: ...`` then ``load.share`` is the fraction of all CPUs
+    they used, or ``None`` where ``/proc`` is missing. Above a few percent, timings are noisy.
+    """
+
+    def __init__(self) -> None:
+        self.share: float | None = None
+        self._start: tuple[float, int, int] | None = None
+
+    def __enter__(self) -> OutsideLoad:
+        self._start = _sample()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        end = _sample()
+        if self._start is None or end is None:
+            return
+        wall = end[0] - self._start[0]
+        ticks = os.sysconf("SC_CLK_TCK") * wall * (os.cpu_count() or 1)
+        other = (end[1] - self._start[1]) - (end[2] - self._start[2])
+        self.share = max(0.0, other / ticks) if ticks > 0 else None
+
+    def note(self) -> str:
+        if self.share is None:
+            return ""
+        warning = "  (WARNING: noisy)" if self.share > 0.05 else ""
+        return f"other processes used {self.share:.0%} of the CPUs meanwhile{warning}"
+
+
+def _sample() -> tuple[float, int, int] | None:
+    """(time, busy CPU ticks of the machine, CPU ticks of this process tree)."""
+    try:
+        fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+        busy = sum(fields[:8]) - fields[3] - fields[4]  # all but idle and iowait
+        return time.monotonic(), busy, _tree_ticks(os.getpid())
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def _tree_ticks(root: int) -> int:
+    """CPU ticks of ``root`` (with its reaped children) and of its live descendants."""
+    stats: dict[int, list[str]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError):
+                text = (entry / "stat").read_text()
+                stats[int(entry.name)] = text.rsplit(")", 1)[1].split()
+    children: dict[int, list[int]] = {}
+    for pid, fields in stats.items():
+        children.setdefault(int(fields[1]), []).append(pid)
+    total, todo = 0, [root]
+    while todo:
+        pid = todo.pop()
+        fields = stats.get(pid)
+        if fields is not None:  # utime stime cutime cstime
+            total += sum(int(x) for x in fields[11:15])
+        todo.extend(children.get(pid, []))
+    return total
 
 
 async def sleep_briefly() -> None:
