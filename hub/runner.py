@@ -31,6 +31,7 @@ from hub import errors
 from hub.bus import connect
 from hub.engine import Engine, find_voice
 from hub.errors import VoicebusError
+from hub.inference import pcm_stream
 from hub.lifecycle import ModelLifecycle
 from hub.schemas import (
     KIND_HEADER,
@@ -56,7 +57,6 @@ from hub.settings import NatsOptions, VoicebusSettings
 from hub.subjects import Subjects, check_token
 
 _LOGGER = logging.getLogger(__name__)
-_DONE = object()
 
 
 class RunnerSettings(VoicebusSettings, NatsOptions):
@@ -353,59 +353,21 @@ class EngineRunner:
 
     async def _serve(self, job: _Job) -> None:
         job.started = True
-        loop = asyncio.get_running_loop()
-        pcm_queue: asyncio.Queue[object] = asyncio.Queue()
         began = time.perf_counter()
-        worker = loop.run_in_executor(self._executor, self._produce, job, pcm_queue, loop)
+        seq = total = 0
+        pcm = pcm_stream(self.engine, job.request, self._executor, job.cancelled)
         try:
-            chunks, total = await self._stream_pcm(job, pcm_queue)
-        except VoicebusError as error:
-            await self._send_error(job, error.code, error.message, error.suggestion)
-            return
+            async for chunk in pcm:
+                for piece in _pieces(chunk, self.settings.chunk_bytes):
+                    await self._publish(job, MessageKind.CHUNK, piece, seq=seq)
+                    seq += 1
+                    total += len(piece)
         finally:
-            cancelled = job.cancelled.is_set()
-            job.cancelled.set()  # stops the producer if we leave early
-            await worker
-        if cancelled:
+            await pcm.aclose()
+        if job.cancelled.is_set():
             await self._send_error(job, ErrorCode.CANCELLED, "cancelled while synthesising")
             return
-        await self._finish(job, chunks, total, time.perf_counter() - began)
-
-    async def _stream_pcm(self, job: _Job, pcm_queue: asyncio.Queue[object]) -> tuple[int, int]:
-        """Publish PCM from the producer thread as chunks; returns (chunks, bytes)."""
-        seq = 0
-        total = 0
-        while True:
-            item = await pcm_queue.get()
-            if item is _DONE:
-                return seq, total
-            if isinstance(item, BaseException):
-                raise item
-            assert isinstance(item, bytes)
-            for piece in _pieces(item, self.settings.chunk_bytes):
-                await self._publish(job, MessageKind.CHUNK, piece, seq=seq)
-                seq += 1
-                total += len(piece)
-
-    def _produce(
-        self, job: _Job, out: asyncio.Queue[object], loop: asyncio.AbstractEventLoop
-    ) -> None:
-        """Worker thread: run the engine, hand PCM to the loop, stop between chunks on cancel."""
-        chunks: Iterator[bytes] | None = None
-        try:
-            chunks = iter(self.engine.synthesize(job.request))
-            for pcm in chunks:
-                if job.cancelled.is_set():
-                    break
-                if pcm:
-                    loop.call_soon_threadsafe(out.put_nowait, pcm)
-        except Exception as error:
-            loop.call_soon_threadsafe(out.put_nowait, error)
-        finally:
-            close = getattr(chunks, "close", None)
-            if close is not None:
-                close()
-            loop.call_soon_threadsafe(out.put_nowait, _DONE)
+        await self._finish(job, seq, total, time.perf_counter() - began)
 
     async def _finish(self, job: _Job, chunks: int, total_bytes: int, seconds: float) -> None:
         audio_seconds = total_bytes / (2 * job.voice.sample_rate)

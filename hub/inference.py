@@ -1,0 +1,67 @@
+"""Running a blocking engine off the event loop, as an async stream of PCM.
+
+The engine's ``synthesize`` runs in a worker thread of the given executor; each PCM chunk
+is handed to the event loop as it is made. Setting ``cancelled`` stops the engine between
+chunks (and closes its generator), so cancellation never waits for a whole long text.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import AsyncIterator, Iterator
+from concurrent.futures import Executor
+
+from hub.engine import Engine
+from hub.schemas import SynthesisRequest
+
+_DONE = object()
+
+
+async def pcm_stream(
+    engine: Engine,
+    request: SynthesisRequest,
+    executor: Executor,
+    cancelled: threading.Event,
+) -> AsyncIterator[bytes]:
+    """Yield the engine's PCM; raises what the engine raised. Leaving early cancels."""
+    loop = asyncio.get_running_loop()
+    queue: asyncio.Queue[object] = asyncio.Queue()
+    worker = loop.run_in_executor(executor, _produce, engine, request, cancelled, queue, loop)
+    finished = False
+    try:
+        while (item := await queue.get()) is not _DONE:
+            if isinstance(item, BaseException):
+                raise item
+            assert isinstance(item, bytes)
+            yield item
+        finished = True
+    finally:
+        if not finished:
+            cancelled.set()  # the consumer left early or the engine failed: stop it
+        await worker
+
+
+def _produce(
+    engine: Engine,
+    request: SynthesisRequest,
+    cancelled: threading.Event,
+    out: asyncio.Queue[object],
+    loop: asyncio.AbstractEventLoop,
+) -> None:
+    """Worker thread: run the engine and hand each chunk to the loop."""
+    chunks: Iterator[bytes] | None = None
+    try:
+        chunks = iter(engine.synthesize(request))
+        for pcm in chunks:
+            if cancelled.is_set():
+                break
+            if pcm:
+                loop.call_soon_threadsafe(out.put_nowait, pcm)
+    except Exception as error:
+        loop.call_soon_threadsafe(out.put_nowait, error)
+    finally:
+        close = getattr(chunks, "close", None)
+        if close is not None:
+            close()
+        loop.call_soon_threadsafe(out.put_nowait, _DONE)
