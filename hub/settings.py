@@ -58,14 +58,27 @@ class VoicebusSettings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
-        config_file = os.environ.get(CONFIG_ENV)
-        if config_file:
-            path = Path(config_file)
-            if not path.is_file():
-                raise FileNotFoundError(f"config file {path} (from {CONFIG_ENV}) does not exist")
-            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=path))
-        return tuple(sources)
+        return (init_settings, env_settings, *config_file_sources(settings_cls))
+
+
+def config_file_sources(
+    settings_cls: type[BaseSettings], table: str | None = None
+) -> list[PydanticBaseSettingsSource]:
+    """The TOML file named by ``VOICEBUS_CONFIG``: its ``[table]`` first (when given), then its
+    top level. Nothing when no file is configured; a clear error when it is missing."""
+    config_file = os.environ.get(CONFIG_ENV)
+    if not config_file:
+        return []
+    path = Path(config_file)
+    if not path.is_file():
+        raise FileNotFoundError(f"config file {path} (from {CONFIG_ENV}) does not exist")
+    sources: list[PydanticBaseSettingsSource] = []
+    if table:
+        sources.append(
+            TomlConfigSettingsSource(settings_cls, toml_file=path, toml_table_header=(table,))
+        )
+    sources.append(TomlConfigSettingsSource(settings_cls, toml_file=path))
+    return sources
 
 
 def default_data_dir() -> Path:

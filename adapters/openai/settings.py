@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import hmac
 import json
-import os
-from pathlib import Path
 from typing import Annotated, Any
 
 from pydantic import Field, SecretStr, field_validator
@@ -22,11 +20,10 @@ from pydantic_settings import (
     EnvSettingsSource,
     NoDecode,
     PydanticBaseSettingsSource,
-    TomlConfigSettingsSource,
 )
 
 from hub.client import DEFAULT_VOICE
-from hub.settings import CONFIG_ENV, NatsOptions, VoicebusSettings
+from hub.settings import NatsOptions, VoicebusSettings, config_file_sources
 
 ENV_PREFIX = "VOICEBUS_OPENAI_"
 
@@ -168,16 +165,5 @@ class OpenAISettings(VoicebusSettings, NatsOptions):
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         own_env = EnvSettingsSource(settings_cls, env_prefix=ENV_PREFIX, env_nested_delimiter="__")
-        sources: list[PydanticBaseSettingsSource] = [init_settings, own_env, env_settings]
-        config_file = os.environ.get(CONFIG_ENV)
-        if config_file:
-            path = Path(config_file)
-            if not path.is_file():
-                raise FileNotFoundError(f"config file {path} (from {CONFIG_ENV}) does not exist")
-            sources.append(
-                TomlConfigSettingsSource(
-                    settings_cls, toml_file=path, toml_table_header=("openai",)
-                )
-            )
-            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=path))
-        return tuple(sources)
+        own = [init_settings, own_env, env_settings]
+        return (*own, *config_file_sources(settings_cls, table="openai"))
