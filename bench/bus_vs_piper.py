@@ -47,6 +47,7 @@ from common import (
     BenchStack,
     OutsideLoad,
     Timing,
+    load_piper,
     machine_note,
     median,
     ms,
@@ -55,13 +56,13 @@ from common import (
     ratio,
     sleep_briefly,
     taskset_available,
+    time_piper,
     time_stream,
     verdict,
     wait_for_workers,
 )
 from piper import PiperVoice
 
-from engines.piper import bundled_voice_files, load_voice
 from hub.client import ClientSettings, HubClient
 from hub.errors import VoicebusError
 
@@ -72,24 +73,6 @@ ONE_SENTENCE_FACTOR = 8
 
 
 # ---- the baseline: Piper in this process ---------------------------------------------
-
-
-def load_piper(threads: int) -> PiperVoice:
-    model, config = bundled_voice_files()
-    return load_voice(model, config, threads).voice
-
-
-def time_piper(voice: PiperVoice, text: str) -> Timing:
-    """Time ``voice.synthesize``: first chunk (the first sentence) and the whole text."""
-    began = time.perf_counter()
-    first: float | None = None
-    size = 0
-    for chunk in voice.synthesize(text):
-        if first is None:
-            first = time.perf_counter() - began
-        size += len(chunk.audio_int16_bytes)
-    total = time.perf_counter() - began
-    return Timing(first or total, total, size)
 
 
 # ---- results ---------------------------------------------------------------------------

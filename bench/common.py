@@ -21,6 +21,7 @@ import os
 import re
 import shutil
 import signal
+import socket
 import statistics
 import subprocess
 import sys
@@ -31,6 +32,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
+from piper import PiperVoice
+
+from engines.piper import bundled_voice_files, load_voice
 from hub.client import HubClient
 from hub.natsserver import NatsServer
 
@@ -420,3 +424,32 @@ def _tree_ticks(root: int) -> int:
 async def sleep_briefly() -> None:
     """Let sockets and worker threads settle between measurements."""
     await asyncio.sleep(0.05)
+
+
+# ---- shared by the scripts --------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def load_piper(threads: int) -> PiperVoice:
+    """The bundled voice, loaded exactly as the Piper engine loads it."""
+    model, config = bundled_voice_files()
+    return load_voice(model, config, threads).voice
+
+
+def time_piper(voice: PiperVoice, text: str) -> Timing:
+    """Time ``voice.synthesize``: first chunk (the first sentence) and the whole text."""
+    began = time.perf_counter()
+    first: float | None = None
+    size = 0
+    for chunk in voice.synthesize(text):
+        if first is None:
+            first = time.perf_counter() - began
+        size += len(chunk.audio_int16_bytes)
+    total = time.perf_counter() - began
+    return Timing(first or total, total, size)

@@ -27,7 +27,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -39,6 +38,8 @@ from common import (
     VOICE,
     BenchStack,
     Timing,
+    free_port,
+    load_piper,
     machine_note,
     median,
     ms,
@@ -47,23 +48,17 @@ from common import (
     ratio,
     sentences,
     sleep_briefly,
+    time_piper,
     time_stream,
     verdict,
 )
 from openai import AsyncOpenAI
 from piper import PiperVoice
 
-from engines.piper import bundled_voice_files, load_voice
 from hub.client import ClientSettings, HubClient
 
 THREADS = 2
 FORMATS = ("pcm", "mp3")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 class AdapterProcess:
@@ -102,18 +97,6 @@ class AdapterProcess:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
-
-
-def time_piper(voice: PiperVoice, text: str) -> Timing:
-    began = time.perf_counter()
-    first: float | None = None
-    size = 0
-    for chunk in voice.synthesize(text):
-        if first is None:
-            first = time.perf_counter() - began
-        size += len(chunk.audio_int16_bytes)
-    total = time.perf_counter() - began
-    return Timing(first or total, total, size)
 
 
 async def time_rest(client: AsyncOpenAI, text: str, fmt: str) -> Timing:
@@ -184,7 +167,7 @@ def report(count: int, results: dict[str, list[Timing]]) -> tuple[float, float]:
 
 async def run(reps: int) -> None:
     print(f"machine: {machine_note()}")
-    piper = load_voice(*bundled_voice_files(), THREADS).voice
+    piper = load_piper(THREADS)
     with BenchStack() as stack:
         stack.start_worker(threads=THREADS)
         adapter = AdapterProcess(stack.url, stack.log_dir)

@@ -47,7 +47,6 @@ import asyncio
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -60,6 +59,7 @@ from common import (
     VOICE,
     BenchStack,
     Timing,
+    free_port,
     machine_note,
     median,
     ms,
@@ -86,13 +86,6 @@ CLIENTS = 4
 
 
 # ---- servers -------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def ensure_wyoming_piper() -> Path:

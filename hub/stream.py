@@ -187,7 +187,3 @@ class SynthesisStream:
 
     async def __aexit__(self, *exc_info: object) -> None:
         await self.aclose()
-
-    async def read_all(self) -> bytes:
-        """All PCM of the stream (for callers that need the whole file)."""
-        return b"".join([pcm async for pcm in self])

@@ -45,6 +45,12 @@ async def test_text_is_spoken_in_sentence_order(hub: HubClient, whisper: object)
     assert all(p >= 0 for p in positions) and positions == sorted(positions), heard
 
 
+async def test_simple_synthesize_yields_the_speech(hub: HubClient) -> None:
+    text = "The simple way works too."
+    pcm = b"".join([chunk async for chunk in hub.synthesize(text, DEFAULT_VOICE)])
+    assert_is_speech(pcm, 22050, text)
+
+
 async def test_first_audio_comes_after_one_sentence(hub: HubClient) -> None:
     stream = await hub.open(long_text(12), DEFAULT_VOICE)
     async with stream:
