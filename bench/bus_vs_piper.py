@@ -64,7 +64,7 @@ from common import (
 from piper import PiperVoice
 
 from hub.client import ClientSettings, HubClient
-from hub.errors import VoicebusError
+from hub.contract.errors import VoicebusError
 
 SAMPLE_RATE = 22050
 BYTES_PER_SECOND = 2 * SAMPLE_RATE

@@ -36,7 +36,7 @@ from piper import PiperVoice
 
 from engines.piper import bundled_voice_files, load_voice
 from hub.client import HubClient
-from hub.natsserver import NatsServer
+from hub.process.natsserver import NatsServer
 
 VOICE = "en_US-joe-medium"
 _SERVING = re.compile(r" as (\S+-[0-9a-f]{8})")

@@ -22,9 +22,9 @@ from typing import Any, Generic, Literal, TypeVar
 import numpy as np
 from pydantic import Field
 
-from hub.errors import EngineUnavailableError, InvalidRequestError
-from hub.library import DEFAULT_BUCKET, ClonedVoiceMeta, VoiceLibrary, read_wav
-from hub.runner import RunnerSettings
+from hub.contract.errors import EngineUnavailableError, InvalidRequestError
+from hub.engine.runner import RunnerSettings
+from hub.store.library import DEFAULT_BUCKET, ClonedVoiceMeta, VoiceLibrary, read_wav
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -20,9 +20,9 @@ from piper import PiperVoice, SynthesisConfig
 from piper.config import PiperConfig
 from pydantic import Field
 
-from hub.errors import InvalidRequestError, VoiceNotFoundError
-from hub.runner import RunnerSettings
-from hub.schemas import EngineCapabilities, SynthesisRequest, VoiceInfo
+from hub.contract.errors import InvalidRequestError, VoiceNotFoundError
+from hub.contract.schemas import EngineCapabilities, SynthesisRequest, VoiceInfo
+from hub.engine.runner import RunnerSettings
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -6,8 +6,8 @@ import importlib
 from collections.abc import Callable
 from typing import Any
 
-from hub.engine import Engine
-from hub.runner import RunnerSettings
+from hub.engine.base import Engine
+from hub.engine.runner import RunnerSettings
 
 # name -> "module:factory"; the factory takes the engine's settings and returns an Engine.
 ENGINES: dict[str, str] = {

@@ -27,7 +27,7 @@ from typing import Literal
 from pydantic import Field, SecretStr
 
 from hub.audio import Resampler
-from hub.errors import (
+from hub.contract.errors import (
     EngineOverloadedError,
     EngineUnavailableError,
     InvalidRequestError,
@@ -35,8 +35,8 @@ from hub.errors import (
     VoicebusError,
     VoiceNotFoundError,
 )
-from hub.runner import RunnerSettings
-from hub.schemas import EngineCapabilities, SynthesisRequest, VoiceInfo
+from hub.contract.schemas import EngineCapabilities, SynthesisRequest, VoiceInfo
+from hub.engine.runner import RunnerSettings
 
 _LOGGER = logging.getLogger(__name__)
 _READ_BYTES = 8192

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from hub.client import ClientSettings, HubClient
-from hub.natsserver import NatsServer
+from hub.process.natsserver import NatsServer
 
 DEFAULT_VOICE = "en_US-joe-medium"
 

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from hub.client import ClientSettings, HubClient
-from hub.natsserver import NatsServer
+from hub.process.natsserver import NatsServer
 from tests.openai_support import RunningAdapter, adapter_settings, running_adapter
 
 

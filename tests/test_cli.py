@@ -9,7 +9,7 @@ import wave
 from pathlib import Path
 
 from hub.audio import decode_to_pcm
-from hub.natsserver import NatsServer
+from hub.process.natsserver import NatsServer
 from tests.helpers import assert_is_speech, story
 
 VOICEBUS = [sys.executable, "-m", "hub.cli"]

@@ -10,9 +10,9 @@ from collections.abc import Callable
 import pytest
 
 from hub.client import HubClient
-from hub.errors import InvalidRequestError, TextTooLongError, VoiceNotFoundError
-from hub.natsserver import NatsServer
-from hub.schemas import KIND_HEADER, ErrorCode, StreamError, SynthesisRequest
+from hub.contract.errors import InvalidRequestError, TextTooLongError, VoiceNotFoundError
+from hub.contract.schemas import KIND_HEADER, ErrorCode, StreamError, SynthesisRequest
+from hub.process.natsserver import NatsServer
 from tests.conftest import DEFAULT_VOICE, client_settings
 from tests.helpers import (
     assert_is_speech,

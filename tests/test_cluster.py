@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from hub.client import HubClient
-from hub.errors import VoicebusError
-from hub.natsserver import NatsServer
+from hub.contract.errors import VoicebusError
+from hub.process.natsserver import NatsServer
 from tests.conftest import DEFAULT_VOICE, EngineProcess, client_settings
 from tests.helpers import assert_is_speech, collect, story
 

@@ -8,9 +8,9 @@ import subprocess
 import sys
 
 from hub.client import HubClient
-from hub.errors import EngineUnavailableError
-from hub.natsserver import NatsServer
-from hub.schemas import EngineState
+from hub.contract.errors import EngineUnavailableError
+from hub.contract.schemas import EngineState
+from hub.process.natsserver import NatsServer
 from tests.conftest import DEFAULT_VOICE, client_settings
 from tests.helpers import assert_is_speech, collect
 
@@ -85,8 +85,8 @@ async def test_idle_unload_then_load_on_demand(
 async def test_paused_engine_refuses_requests(
     nats_server: NatsServer, start_engine: object
 ) -> None:
-    from hub.listing import control
-    from hub.schemas import ControlAction, ControlCommand
+    from hub.client.listing import control
+    from hub.contract.schemas import ControlAction, ControlCommand
 
     prefix = "paused"
     start_engine(nats_server.url, VOICEBUS_SUBJECT_PREFIX=prefix)  # type: ignore[operator]
@@ -108,7 +108,7 @@ async def test_paused_engine_refuses_requests(
 async def test_full_queue_answers_engine_overloaded(
     nats_server: NatsServer, start_engine: object
 ) -> None:
-    from hub.errors import EngineOverloadedError
+    from hub.contract.errors import EngineOverloadedError
     from tests.helpers import story
 
     prefix = "overload"

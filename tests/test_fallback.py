@@ -6,7 +6,7 @@ import signal
 from collections.abc import Callable
 
 from hub.client import HubClient
-from hub.natsserver import NatsServer
+from hub.process.natsserver import NatsServer
 from tests.conftest import DEFAULT_VOICE, EngineProcess, client_settings
 from tests.helpers import assert_is_speech, collect, story
 
@@ -58,8 +58,8 @@ async def test_dead_primary_falls_back_to_piper(
 async def test_paused_primary_falls_back(
     nats_server: NatsServer, start_engine: StartEngine
 ) -> None:
-    from hub.listing import control
-    from hub.schemas import ControlAction, ControlCommand
+    from hub.client.listing import control
+    from hub.contract.schemas import ControlAction, ControlCommand
 
     prefix = "fallback-pause"
     start_engine(nats_server.url, VOICEBUS_SUBJECT_PREFIX=prefix, VOICEBUS_ENGINE_NAME="gpu")

@@ -15,8 +15,10 @@ from click.testing import CliRunner
 
 from hub.audio import encode_all
 from hub.bus import connect
-from hub.errors import EngineUnavailableError, InvalidRequestError, VoiceNotFoundError
-from hub.library import (
+from hub.cli.library import register
+from hub.contract.errors import EngineUnavailableError, InvalidRequestError, VoiceNotFoundError
+from hub.process.natsserver import NatsServer
+from hub.store.library import (
     CLIP_RATE,
     LibrarySettings,
     VoiceLibrary,
@@ -24,8 +26,6 @@ from hub.library import (
     read_wav,
     write_wav,
 )
-from hub.library_cli import register
-from hub.natsserver import NatsServer
 
 
 def speechlike(seconds: float, rate: int = 22050, channels: int = 1, seed: int = 0) -> np.ndarray:

@@ -15,7 +15,7 @@ import pytest
 
 from hub.audio import decode_to_pcm
 from hub.client import ClientSettings, HubClient
-from hub.natsserver import NatsServer
+from hub.process.natsserver import NatsServer
 from tests.conftest import DEFAULT_VOICE
 from tests.helpers import assert_is_speech
 from tests.openai_support import RunningAdapter, adapter_settings, running_adapter, sentences

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from hub.client import HubClient
-from hub.errors import EngineUnavailableError
-from hub.natsserver import NatsServer
+from hub.contract.errors import EngineUnavailableError
+from hub.process.natsserver import NatsServer
 from tests.conftest import EngineProcess, client_settings
 from tests.helpers import assert_is_speech, collect, story
 from tests.openai_support import RunningAdapter, adapter_settings, running_adapter

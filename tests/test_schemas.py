@@ -8,8 +8,8 @@ import typing
 import pytest
 from pydantic import TypeAdapter, ValidationError
 
-from hub import errors, schemas
-from hub.subjects import Subjects
+from hub.contract import errors, schemas
+from hub.contract.subjects import Subjects
 
 VOICE = schemas.VoiceInfo(name="v", languages=["en_US", "en"], speakers=["a"], sample_rate=22050)
 

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from hub.client import ClientSettings
+from hub.process.up import UpSettings, worker_plan
 from hub.settings import CONFIG_ENV
-from hub.up import UpSettings, worker_plan
 
 
 def test_precedence(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

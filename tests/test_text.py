@@ -1,4 +1,4 @@
-"""Tests for hub.text: sentence splitting, streaming splitting and their agreement."""
+"""Tests for hub.client.text: sentence splitting, streaming splitting and their agreement."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import random
 
 import pytest
 
-from hub.text import DEFAULT_MAX_SENTENCE_CHARS, SentenceBuffer, split_sentences, word_count
+from hub.client.text import DEFAULT_MAX_SENTENCE_CHARS, SentenceBuffer, split_sentences, word_count
 
 LONG_CLAUSES = (
     "When the storm finally reached the harbour after three days of waiting, "

@@ -31,7 +31,7 @@ from wyoming.tts import (
 from adapters.wyoming.server import WyomingAdapter
 from adapters.wyoming.settings import WyomingSettings
 from hub.client import HubClient
-from hub.natsserver import NatsServer
+from hub.process.natsserver import NatsServer
 from tests.conftest import DEFAULT_VOICE, EngineProcess, client_settings
 from tests.helpers import STORY, assert_is_speech, story
 

@@ -14,7 +14,7 @@ from adapters.openai.context import AdapterContext
 from adapters.openai.encoding import encode_whole, output_rate
 from adapters.openai.metrics import Timer
 from hub.audio import content_type_for
-from hub.stream import SynthesisStream
+from hub.client.stream import SynthesisStream
 
 
 @dataclass

@@ -19,8 +19,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
-from hub.errors import VoicebusError, VoiceNotFoundError
-from hub.schemas import ErrorCode
+from hub.contract.errors import VoicebusError, VoiceNotFoundError
+from hub.contract.schemas import ErrorCode
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from adapters.openai.context import AdapterContext, Context
-from hub.schemas import EngineState
+from hub.contract.schemas import EngineState
 
 router = APIRouter(tags=["operations"])
 

@@ -24,7 +24,7 @@ from adapters.openai.context import AdapterContext, Context, require_provider_ke
 from adapters.openai.errors import ApiError
 from adapters.openai.speech import check_input, open_stream
 from hub.audio import wav_bytes
-from hub.schemas import EngineState
+from hub.contract.schemas import EngineState
 
 router = APIRouter(
     prefix="/tts", tags=["voicebox provider"], dependencies=[Depends(require_provider_key)]

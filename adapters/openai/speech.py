@@ -26,8 +26,8 @@ from adapters.openai.metrics import Timer
 from adapters.openai.schemas import SpeechRequest
 from adapters.openai.streaming import streamed_response
 from hub.audio import CONTENT_TYPES
-from hub.errors import InvalidRequestError, VoiceNotFoundError
-from hub.stream import SynthesisStream
+from hub.client.stream import SynthesisStream
+from hub.contract.errors import InvalidRequestError, VoiceNotFoundError
 
 _LOGGER = logging.getLogger(__name__)
 

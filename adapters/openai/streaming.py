@@ -27,7 +27,7 @@ from adapters.openai.delivery import SpeechJob
 from adapters.openai.encoding import AsyncEncoder, output_rate
 from adapters.openai.errors import from_voicebus
 from hub.audio import content_type_for
-from hub.errors import InternalError, VoicebusError
+from hub.contract.errors import InternalError, VoicebusError
 
 _LOGGER = logging.getLogger(__name__)
 

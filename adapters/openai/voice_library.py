@@ -1,7 +1,7 @@
 """``/v1/voices``: the voice library for cloning engines (upload, list, rename, delete).
 
 Not part of OpenAI's speech API: a voicebus extension. A clip uploaded here is stored in
-JetStream (see hub/library.py) and becomes a voice of every cloning engine on the bus, usable
+JetStream (see hub/store/library.py) and becomes a voice of every cloning engine on the bus, usable
 by name from every adapter.
 """
 
@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, File, Form, UploadFile
 from pydantic import BaseModel
 
 from adapters.openai.context import Context, require_api_key
-from hub.library import MAX_UPLOAD_BYTES, ClonedVoiceMeta, VoiceLibrary
+from hub.store.library import MAX_UPLOAD_BYTES, ClonedVoiceMeta, VoiceLibrary
 
 router = APIRouter(prefix="/v1", tags=["voice library"], dependencies=[Depends(require_api_key)])
 

@@ -44,8 +44,8 @@ from adapters.wyoming.response import ClientGoneError, Response
 from adapters.wyoming.settings import WyomingSettings
 from adapters.wyoming.voices import choose_voice
 from hub.client import HubClient
-from hub.errors import InvalidRequestError, VoicebusError
-from hub.schemas import ErrorCode
+from hub.contract.errors import InvalidRequestError, VoicebusError
+from hub.contract.schemas import ErrorCode
 
 _LOGGER = logging.getLogger(__name__)
 

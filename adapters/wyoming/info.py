@@ -13,7 +13,7 @@ from collections import defaultdict
 from wyoming.info import Attribution, Info, TtsProgram, TtsVoice, TtsVoiceSpeaker
 
 from hub.client import HubClient
-from hub.discovery import VoiceRoute
+from hub.client.discovery import VoiceRoute
 
 PROGRAM_NAME = "voicebus"
 PROGRAM_DESCRIPTION = "voicebus text-to-speech hub: every engine on one NATS bus"
@@ -35,7 +35,8 @@ def voicebus_version() -> str | None:
 def build_info(hub: HubClient) -> Info:
     """Info for the voices live on the bus right now."""
     versions = {
-        engine: workers[0].engine_version for engine, workers in hub.discovery.engines().items()
+        engine: workers[0].engine_version
+        for engine, workers in hub.discovery.engines().items()
     }
     by_name: dict[str, list[VoiceRoute]] = defaultdict(list)
     for route in hub.voices():

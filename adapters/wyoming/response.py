@@ -22,7 +22,7 @@ from wyoming.audio import AudioChunk, AudioStart, AudioStop
 from wyoming.event import Event
 from wyoming.tts import SynthesizeStopped
 
-from hub.stream import SynthesisStream
+from hub.client.stream import SynthesisStream
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from wyoming.tts import SynthesizeVoice
 
 from hub.client import HubClient
-from hub.discovery import VoiceRoute
-from hub.errors import VoiceNotFoundError
+from hub.client.discovery import VoiceRoute
+from hub.contract.errors import VoiceNotFoundError
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -38,9 +38,9 @@ from engines.cloning import (
 )
 from engines.torch_device import human_bytes, memory_bytes, resolve_device, seed_everything
 from engines.torch_device import to_pcm as float_to_pcm
-from hub.errors import InvalidRequestError, VoiceNotFoundError
-from hub.library import ClonedVoiceMeta, write_wav
-from hub.schemas import EngineCapabilities, SynthesisRequest, VoiceInfo
+from hub.contract.errors import InvalidRequestError, VoiceNotFoundError
+from hub.contract.schemas import EngineCapabilities, SynthesisRequest, VoiceInfo
+from hub.store.library import ClonedVoiceMeta, write_wav
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -35,8 +35,8 @@ from engines.torch_device import (
     to_pcm,
 )
 from engines.xtts.settings import XttsSettings
-from hub.errors import InvalidRequestError, TextTooLongError, VoiceNotFoundError
-from hub.schemas import EngineCapabilities, SynthesisRequest, VoiceInfo
+from hub.contract.errors import InvalidRequestError, TextTooLongError, VoiceNotFoundError
+from hub.contract.schemas import EngineCapabilities, SynthesisRequest, VoiceInfo
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from nats.aio.client import Client
 
-from hub.discovery import Discovery
-from hub.schemas import (
+from hub.client.discovery import Discovery
+from hub.contract.schemas import (
     KIND_HEADER,
     CancelRequest,
     EngineAnnouncement,
@@ -20,7 +20,7 @@ from hub.schemas import (
     StreamStart,
     SynthesisRequest,
 )
-from hub.subjects import Subjects
+from hub.contract.subjects import Subjects
 
 SUBJECTS = Subjects()
 

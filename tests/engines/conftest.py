@@ -26,7 +26,7 @@ from pathlib import Path
 import pytest
 
 from engines.environments import ENVIRONMENTS
-from hub.natsserver import NatsServer
+from hub.process.natsserver import NatsServer
 from tests.conftest import EngineProcess
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -11,10 +11,10 @@ import numpy as np
 import pytest
 
 from hub.client import ClientSettings, HubClient
-from hub.discovery import VoiceRoute
-from hub.errors import InvalidRequestError, TextTooLongError, VoiceNotFoundError
-from hub.library import VoiceLibrary
-from hub.natsserver import NatsServer
+from hub.client.discovery import VoiceRoute
+from hub.contract.errors import InvalidRequestError, TextTooLongError, VoiceNotFoundError
+from hub.process.natsserver import NatsServer
+from hub.store.library import VoiceLibrary
 from tests.engines.bus import call, request
 from tests.engines.conftest import RunningEngine
 from tests.helpers import collect

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from engines.cloning import ConditioningCache, check_speed, language_code, tensor_bytes
-from hub.errors import InvalidRequestError
+from hub.contract.errors import InvalidRequestError
 
 
 def test_cache_is_bounded_by_count_and_bytes() -> None:

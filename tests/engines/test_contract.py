@@ -12,9 +12,9 @@ import pytest
 from nats.aio.client import Client
 
 from hub.bus import connect
-from hub.library import LibrarySettings, VoiceLibrary
-from hub.natsserver import NatsServer
-from hub.schemas import EngineAnnouncement, ErrorCode, VoiceInfo
+from hub.contract.schemas import EngineAnnouncement, ErrorCode, VoiceInfo
+from hub.process.natsserver import NatsServer
+from hub.store.library import LibrarySettings, VoiceLibrary
 from tests.engines.bus import Call, announcement, call, request
 from tests.engines.conftest import RunningEngine
 from tests.test_library import wav_clip

@@ -27,13 +27,10 @@ from nats.aio.msg import Msg
 from nats.aio.subscription import Subscription
 from pydantic import Field, ValidationError
 
-from hub import errors
 from hub.bus import connect
-from hub.engine import Engine, find_voice
-from hub.errors import VoicebusError
-from hub.inference import pcm_stream
-from hub.lifecycle import ModelLifecycle
-from hub.schemas import (
+from hub.contract import errors
+from hub.contract.errors import VoicebusError
+from hub.contract.schemas import (
     KIND_HEADER,
     MAX_CHUNK_BYTES,
     REQUEST_ID_HEADER,
@@ -53,8 +50,11 @@ from hub.schemas import (
     SynthesisRequest,
     VoiceInfo,
 )
+from hub.contract.subjects import Subjects, check_token
+from hub.engine.base import Engine, find_voice
+from hub.engine.inference import pcm_stream
+from hub.engine.lifecycle import ModelLifecycle
 from hub.settings import NatsOptions, VoicebusSettings
-from hub.subjects import Subjects, check_token
 
 _LOGGER = logging.getLogger(__name__)
 

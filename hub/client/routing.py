@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from hub.discovery import Discovery, VoiceRoute
-from hub.errors import VoiceNotFoundError
+from hub.client.discovery import Discovery, VoiceRoute
+from hub.contract.errors import VoiceNotFoundError
 
 
 @dataclass(frozen=True)

@@ -36,7 +36,7 @@ def _fail_on_voicebus_error(func: Callable[..., T]) -> Callable[..., T]:
     """Print typed hub errors as one clear line instead of a traceback."""
     import functools
 
-    from hub.errors import VoicebusError
+    from hub.contract.errors import VoicebusError
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> T:
@@ -115,7 +115,7 @@ def main(config: Path | None, log_level: str) -> None:
 @_fail_on_voicebus_error
 def up(**flags: Any) -> None:
     """Run the whole hub on this machine (Ctrl-C stops everything)."""
-    from hub.up import UpSettings, run_up
+    from hub.process.up import UpSettings, run_up
 
     adapter_options: dict[str, dict[str, Any]] = {
         "openai": _overrides(host=flags.pop("http_host"), port=flags.pop("http_port")),
@@ -143,7 +143,7 @@ def up(**flags: Any) -> None:
 def engine(name: str, **flags: Any) -> None:
     """Run one worker of engine NAME (e.g. piper) against a NATS server."""
     from engines.registry import settings_class
-    from hub.serve import serve_engine
+    from hub.process.worker import serve_engine
 
     try:
         settings_cls = settings_class(name)
@@ -217,7 +217,7 @@ def say(
     text: str | None, text_file: Any, output: Path, nats_url: str | None, **options: Any
 ) -> None:
     """Speak TEXT (or a file) into an audio file."""
-    from hub.say import say as run_say
+    from hub.cli.say import say as run_say
 
     if text_file is not None:
         text = text_file.read()
@@ -238,7 +238,7 @@ def voices(ctx: click.Context, as_json: bool, nats_url: str | None) -> None:
     """List every voice of every running engine; manage cloned voices (see commands)."""
     if ctx.invoked_subcommand is not None:
         return
-    from hub.listing import list_voices, settings_for
+    from hub.client.listing import list_voices, settings_for
 
     routes = _run(list_voices(settings_for(nats_url)))
     if as_json:
@@ -258,7 +258,7 @@ def voices(ctx: click.Context, as_json: bool, nats_url: str | None) -> None:
 
 
 def _attach_library_commands() -> None:
-    from hub.library_cli import register
+    from hub.cli.library import register
 
     register(voices)
 
@@ -276,7 +276,7 @@ def engines(ctx: click.Context, as_json: bool, nats_url: str | None) -> None:
     ctx.obj = {"nats_url": nats_url}
     if ctx.invoked_subcommand is not None:
         return
-    from hub.listing import list_workers, settings_for
+    from hub.client.listing import list_workers, settings_for
 
     workers = _run(list_workers(settings_for(nats_url)))
     if as_json:
@@ -294,8 +294,8 @@ def engines(ctx: click.Context, as_json: bool, nats_url: str | None) -> None:
 
 
 def _control(nats_url: str | None, names: list[str], action: str, **extra: Any) -> None:
-    from hub.listing import control, settings_for
-    from hub.schemas import ControlCommand, StreamError
+    from hub.client.listing import control, settings_for
+    from hub.contract.schemas import ControlCommand, StreamError
 
     command = ControlCommand(action=action, **extra)  # type: ignore[arg-type]
     failed = False
@@ -343,7 +343,7 @@ def engines_keep_warm(obj: dict[str, Any], name: str, state: str) -> None:
 @_fail_on_voicebus_error
 def engines_pause(obj: dict[str, Any]) -> None:
     """Unload every engine running on a GPU ("gaming mode"); CPU engines keep serving."""
-    from hub.listing import engines_on, settings_for
+    from hub.client.listing import engines_on, settings_for
 
     names = _run(engines_on(settings_for(obj["nats_url"]), gpu_only=True))
     if not names:
@@ -357,14 +357,10 @@ def engines_pause(obj: dict[str, Any]) -> None:
 @_fail_on_voicebus_error
 def engines_resume(obj: dict[str, Any]) -> None:
     """Load every GPU engine again after 'pause'."""
-    from hub.listing import engines_on, settings_for
+    from hub.client.listing import engines_on, settings_for
 
     names = _run(engines_on(settings_for(obj["nats_url"]), gpu_only=True))
     if not names:
         click.echo("no engine runs on a GPU; nothing to resume")
         return
     _control(obj["nats_url"], names, "load")
-
-
-if __name__ == "__main__":
-    main()

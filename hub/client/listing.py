@@ -8,9 +8,9 @@ import time
 import nats.errors
 
 from hub.client import ClientSettings, HubClient
-from hub.discovery import VoiceRoute
-from hub.errors import EngineUnavailableError
-from hub.schemas import (
+from hub.client.discovery import VoiceRoute
+from hub.contract.errors import EngineUnavailableError
+from hub.contract.schemas import (
     KIND_HEADER,
     ControlCommand,
     EngineAnnouncement,

@@ -15,12 +15,12 @@ from typing import Any
 
 from nats.aio.client import Client
 
-from hub.discovery import VoiceRoute
-from hub.errors import TextTooLongError
-from hub.schemas import StreamEnd, SynthesisRequest
-from hub.sentence_call import CallOptions, SentenceCall
-from hub.subjects import Subjects
-from hub.text import SentenceBuffer
+from hub.client.discovery import VoiceRoute
+from hub.client.sentence_call import CallOptions, SentenceCall
+from hub.client.text import SentenceBuffer
+from hub.contract.errors import TextTooLongError
+from hub.contract.schemas import StreamEnd, SynthesisRequest
+from hub.contract.subjects import Subjects
 
 
 class SynthesisStream:

@@ -11,7 +11,7 @@ from tqdm import tqdm
 
 from hub.audio import StreamEncoder
 from hub.client import ClientSettings, HubClient
-from hub.stream import SynthesisStream
+from hub.client.stream import SynthesisStream
 
 EXTENSIONS = {
     ".wav": "wav",

@@ -23,15 +23,15 @@ from nats.aio.msg import Msg
 from nats.aio.subscription import Subscription
 
 from hub.audio import Resampler
-from hub.discovery import VoiceRoute
-from hub.errors import (
+from hub.client.discovery import VoiceRoute
+from hub.contract.errors import (
     EngineUnavailableError,
     InternalError,
     SynthesisTimeoutError,
     VoicebusError,
     error_from_stream,
 )
-from hub.schemas import (
+from hub.contract.schemas import (
     KIND_HEADER,
     REQUEST_ID_HEADER,
     SEQ_HEADER,
@@ -44,7 +44,7 @@ from hub.schemas import (
     SynthesisRequest,
     new_request_id,
 )
-from hub.subjects import Subjects
+from hub.contract.subjects import Subjects
 
 _LOGGER = logging.getLogger(__name__)
 

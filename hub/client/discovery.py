@@ -18,8 +18,8 @@ from nats.aio.msg import Msg
 from nats.aio.subscription import Subscription
 from pydantic import ValidationError
 
-from hub.schemas import EngineAnnouncement, EngineState, VoiceInfo
-from hub.subjects import Subjects
+from hub.contract.schemas import EngineAnnouncement, EngineState, VoiceInfo
+from hub.contract.subjects import Subjects
 
 _LOGGER = logging.getLogger(__name__)
 

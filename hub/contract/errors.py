@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hub.schemas import ErrorCode, StreamError
+from hub.contract.schemas import ErrorCode, StreamError
 
 
 class VoicebusError(Exception):

@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Protocol, runtime_checkable
 
-from hub.errors import VoiceNotFoundError
-from hub.schemas import EngineCapabilities, SynthesisRequest, VoiceInfo
+from hub.contract.errors import VoiceNotFoundError
+from hub.contract.schemas import EngineCapabilities, SynthesisRequest, VoiceInfo
 
 
 @runtime_checkable
@@ -29,7 +29,7 @@ class Engine(Protocol):
     def synthesize(self, request: SynthesisRequest) -> Iterator[bytes]:
         """Blocking: yield mono s16le PCM at the voice's sample rate, as it is made.
 
-        Runs in a worker thread. Raise a ``hub.errors.VoicebusError`` subclass for errors
+        Runs in a worker thread. Raise a ``hub.contract.errors.VoicebusError`` subclass for errors
         the client should see typed; anything else becomes ``internal``.
         """
         ...

@@ -6,7 +6,7 @@ import asyncio
 import logging
 import signal
 
-from hub.runner import EngineRunner, RunnerSettings
+from hub.engine.runner import EngineRunner, RunnerSettings
 
 _LOGGER = logging.getLogger(__name__)
 

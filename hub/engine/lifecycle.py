@@ -15,9 +15,9 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from concurrent.futures import Executor
 
-from hub.engine import Engine
-from hub.errors import EngineUnavailableError, InvalidRequestError
-from hub.schemas import EngineState
+from hub.contract.errors import EngineUnavailableError, InvalidRequestError
+from hub.contract.schemas import EngineState
+from hub.engine.base import Engine
 
 _LOGGER = logging.getLogger(__name__)
 

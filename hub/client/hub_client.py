@@ -20,14 +20,14 @@ from nats.aio.client import Client
 from pydantic import Field
 
 from hub.bus import connect
-from hub.discovery import Discovery, VoiceRoute
-from hub.errors import InvalidRequestError, TextTooLongError, VoiceNotFoundError
-from hub.routing import Router
-from hub.sentence_call import CallOptions
+from hub.client.discovery import Discovery, VoiceRoute
+from hub.client.routing import Router
+from hub.client.sentence_call import CallOptions
+from hub.client.stream import SynthesisStream
+from hub.client.text import DEFAULT_MAX_SENTENCE_CHARS
+from hub.contract.errors import InvalidRequestError, TextTooLongError, VoiceNotFoundError
+from hub.contract.subjects import Subjects
 from hub.settings import NatsOptions, VoicebusSettings
-from hub.stream import SynthesisStream
-from hub.subjects import Subjects
-from hub.text import DEFAULT_MAX_SENTENCE_CHARS
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -32,7 +32,7 @@ from nats.js.object_store import ObjectStore
 from pydantic import BaseModel, ConfigDict, Field
 
 from hub.audio import Resampler, decode_to_pcm
-from hub.errors import EngineUnavailableError, InvalidRequestError, VoiceNotFoundError
+from hub.contract.errors import EngineUnavailableError, InvalidRequestError, VoiceNotFoundError
 from hub.settings import NatsOptions, VoicebusSettings
 
 _LOGGER = logging.getLogger(__name__)

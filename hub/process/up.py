@@ -18,9 +18,9 @@ from pydantic import Field
 
 from engines.environments import engine_python
 from hub.client import ClientSettings, HubClient
-from hub.natsserver import NatsServer
+from hub.process.natsserver import NatsServer
+from hub.process.supervisor import ManagedProcess
 from hub.settings import NatsOptions, VoicebusSettings, default_data_dir
-from hub.supervisor import ManagedProcess
 
 _LOGGER = logging.getLogger(__name__)
 

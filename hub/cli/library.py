@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 import click
 
-from hub.library import ClonedVoiceMeta, LibrarySettings, VoiceLibrary
+from hub.store.library import ClonedVoiceMeta, LibrarySettings, VoiceLibrary
 
 T = TypeVar("T")
 
@@ -27,7 +27,7 @@ def _settings(nats_url: str | None) -> LibrarySettings:
 def _with_library(nats_url: str | None, action: Callable[[VoiceLibrary], Awaitable[T]]) -> T:
     """Connect, open the library, run ``action``; typed errors become one clear line."""
     from hub.bus import connect
-    from hub.errors import VoicebusError
+    from hub.contract.errors import VoicebusError
 
     async def run() -> T:
         settings = _settings(nats_url)

@@ -12,8 +12,8 @@ import threading
 from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import Executor
 
-from hub.engine import Engine
-from hub.schemas import SynthesisRequest
+from hub.contract.schemas import SynthesisRequest
+from hub.engine.base import Engine
 
 _DONE = object()
 

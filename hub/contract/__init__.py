@@ -1,0 +1,1 @@
+"""The bus contract: messages, subjects and typed errors. No I/O and no NATS import here."""

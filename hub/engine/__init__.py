@@ -1,0 +1,2 @@
+"""The engine runtime: the engine interface, the runner that serves it on the bus, the
+hand-off from inference threads to the event loop, and model lifecycle."""

@@ -1,0 +1,1 @@
+"""Processes and their supervision: ``voicebus up``, engine workers, the embedded nats-server."""

@@ -1,0 +1,1 @@
+"""What voicebus keeps in JetStream: the voice library (later the audio cache and jobs)."""
