@@ -37,11 +37,13 @@ up: $(STAMP)  ## set up and run the hub (NATS + Piper + adapters)
 
 test: check-locks $(STAMP) engine-envs  ## set up (incl. the heavy engines' envs) and run the whole test suite
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/pytest
 
-lint: $(STAMP)  ## ruff check and format check
+lint: $(STAMP)  ## ruff check, format check and the import layers
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 
 lock: $(UV)  ## regenerate every lock (keeps locked versions; UPGRADE="pkg ..." moves those)
 	$(ENVS) lock $(foreach p,$(UPGRADE),--upgrade $(p))

@@ -34,7 +34,7 @@ from types import TracebackType
 
 from piper import PiperVoice
 
-from engines.piper import bundled_voice_files, load_voice
+from engines.piper.engine import bundled_voice_files, load_voice
 from hub.client import HubClient
 from hub.process.natsserver import NatsServer
 

@@ -74,7 +74,7 @@ from wyoming.info import Describe, Info
 from wyoming.tts import Synthesize, SynthesizeChunk, SynthesizeStart, SynthesizeStop
 from wyoming.tts import SynthesizeVoice as Voice
 
-from engines.piper import bundled_voice_files
+from engines.piper.engine import bundled_voice_files
 
 BENCH_DIR = Path(__file__).resolve().parent
 ROOT = BENCH_DIR.parent

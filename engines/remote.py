@@ -37,8 +37,16 @@ from hub.contract.errors import (
 )
 from hub.contract.schemas import EngineCapabilities, SynthesisRequest, VoiceInfo
 from hub.engine.runner import RunnerSettings
+from hub.plugins import EnginePlugin
 
 _LOGGER = logging.getLogger(__name__)
+
+PLUGIN = EnginePlugin(
+    name="remote",
+    settings="engines.remote:RemoteSettings",
+    factory="engines.remote:RemoteEngine",
+    description="any OpenAI-compatible (or Voicebox) TTS server, over HTTP",
+)
 _READ_BYTES = 8192
 
 

@@ -5,16 +5,24 @@ they configure), built once in the CLI and passed in. Values come from, highest 
 command-line flags, ``VOICEBUS_*`` environment variables, a TOML config file named by
 ``VOICEBUS_CONFIG`` (or ``--config``), then defaults. One config file can hold the keys of
 every process: each class reads the keys it knows and ignores the rest.
+
+Adapters are the exception that keeps that true: several run in one process, so each reads
+only its own names, derived from its plug-in name: ``VOICEBUS_<NAME>_*`` variables and the
+``[<name>]`` table (:class:`AdapterSettings`). The NATS options and the hub client's keys stay
+at the top level, shared by all.
 """
 
 from __future__ import annotations
 
 import os
+import tomllib
 from pathlib import Path
+from typing import ClassVar
 
 from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import (
     BaseSettings,
+    EnvSettingsSource,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     TomlConfigSettingsSource,
@@ -61,11 +69,42 @@ class VoicebusSettings(BaseSettings):
         return (init_settings, env_settings, *config_file_sources(settings_cls))
 
 
+class AdapterSettings(BaseSettings):
+    """Base of every adapter's settings: ``VOICEBUS_<NAME>_*`` variables (nested keys with
+    ``__``), then the ``[<name>]`` table of the config file, then defaults; ``NAME`` is the
+    class's ``adapter_name`` (the plug-in name, ``-`` read as ``_`` in variable names)."""
+
+    adapter_name: ClassVar[str] = ""
+    model_config = SettingsConfigDict(extra="ignore")
+
+    @classmethod
+    def env_prefix(cls) -> str:
+        return f"VOICEBUS_{cls.adapter_name.upper().replace('-', '_')}_"
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        if not cls.adapter_name:
+            raise TypeError(f"{cls.__name__} must set adapter_name")
+        env = EnvSettingsSource(
+            settings_cls, env_prefix=cls.env_prefix(), env_nested_delimiter="__"
+        )
+        table = config_file_sources(settings_cls, table=cls.adapter_name, top_level=False)
+        return (init_settings, env, *table)
+
+
 def config_file_sources(
-    settings_cls: type[BaseSettings], table: str | None = None
+    settings_cls: type[BaseSettings], table: str | None = None, *, top_level: bool = True
 ) -> list[PydanticBaseSettingsSource]:
     """The TOML file named by ``VOICEBUS_CONFIG``: its ``[table]`` first (when given), then its
-    top level. Nothing when no file is configured; a clear error when it is missing."""
+    top level (unless ``top_level`` is false). Nothing when no file is configured; a clear
+    error when it is missing."""
     config_file = os.environ.get(CONFIG_ENV)
     if not config_file:
         return []
@@ -73,12 +112,21 @@ def config_file_sources(
     if not path.is_file():
         raise FileNotFoundError(f"config file {path} (from {CONFIG_ENV}) does not exist")
     sources: list[PydanticBaseSettingsSource] = []
-    if table:
+    if table and table in _read_toml(path):
         sources.append(
             TomlConfigSettingsSource(settings_cls, toml_file=path, toml_table_header=(table,))
         )
-    sources.append(TomlConfigSettingsSource(settings_cls, toml_file=path))
+    if top_level:
+        sources.append(TomlConfigSettingsSource(settings_cls, toml_file=path))
     return sources
+
+
+def _read_toml(path: Path) -> dict[str, object]:
+    try:
+        with path.open("rb") as file:
+            return tomllib.load(file)
+    except tomllib.TOMLDecodeError as error:
+        raise ValueError(f"config file {path} is not valid TOML: {error}") from None
 
 
 def default_data_dir() -> Path:

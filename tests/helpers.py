@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 import re
+import socket
 from collections.abc import AsyncIterator
 from typing import Any
 
 import numpy as np
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now (on loopback)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 def pcm_to_float(pcm: bytes) -> np.ndarray:

@@ -25,9 +25,9 @@ def test_defaults_map_every_openai_voice_to_the_default_voice() -> None:
 
 
 def test_the_way_voicebus_up_builds_it() -> None:
-    options = {"nats_url": "nats://h:1", "subject_prefix": "x", "host": "0.0.0.0", "port": 9}
-    settings = OpenAISettings(**options, wyoming_only_key=True)
-    assert (settings.nats_url, settings.subject_prefix, settings.port) == ("nats://h:1", "x", 9)
+    settings = OpenAISettings(host="0.0.0.0", port=9, wyoming_only_key=True)
+    assert (settings.host, settings.port) == ("0.0.0.0", 9)
+    assert not hasattr(settings, "nats_url")  # the hub client's business, not the adapter's
 
 
 def test_environment_and_config_file(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -40,14 +40,16 @@ def test_environment_and_config_file(monkeypatch: pytest.MonkeyPatch, tmp_path: 
     monkeypatch.setenv("VOICEBUS_OPENAI_API_KEYS", "sk-alpha-1, sk-beta-2")
     monkeypatch.setenv("VOICEBUS_OPENAI_VOICE_ALIASES__ECHO", "en_US-lessac-high")
     monkeypatch.setenv("VOICEBUS_OPENAI_MODEL_ALIASES__TTS-1-HD", "any")
+    monkeypatch.setenv("VOICEBUS_PORT", "7000")  # a shared name: not the adapter's
     settings = OpenAISettings()
-    assert settings.port == 9001  # the [openai] table wins over the shared top level
-    assert settings.nats_url == "nats://shared:4222"
+    assert settings.port == 9001  # only the [openai] table and VOICEBUS_OPENAI_* count
     assert settings.voice_map()["alloy"] == "en_US-amy-medium"
     assert settings.voice_map()["echo"] == "en_US-lessac-high"
     assert settings.model_map()["tts-1-hd"] is None
     assert settings.accepts_key("sk-beta-2") and not settings.accepts_key("sk-beta")
     assert "sk-alpha" not in repr(settings)  # keys are secrets
+    config.write_text("port = 10200\n[wyoming]\nport = 10300\n")
+    assert OpenAISettings().port == 8000  # nobody else's port lands here
 
 
 async def test_port_in_use_is_a_clear_error(openai_server: RunningAdapter, hub: HubClient) -> None:

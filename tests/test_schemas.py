@@ -57,6 +57,19 @@ EXAMPLES: dict[type, dict[str, object]] = {
         "in_flight": 1,
         "served": 5,
     },
+    schemas.AdapterStatus: {
+        "adapter": "openai",
+        "state": schemas.AdapterState.FAILED,
+        "since": 1.5,
+        "restarts": 2,
+        "error": "port 8000 is taken",
+        "retry_in": 4.0,
+    },
+    schemas.AdapterStatusList: {
+        "adapters": [
+            schemas.AdapterStatus(adapter="wyoming", state=schemas.AdapterState.RUNNING, since=1)
+        ]
+    },
 }
 
 

@@ -12,13 +12,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from tests.helpers import assert_is_speech
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+from tests.helpers import assert_is_speech, free_port
 
 
 def wait_for_health(url: str, process: subprocess.Popen[bytes], timeout: float = 60) -> dict:
@@ -47,8 +41,8 @@ def test_up_serves_then_stops_cleanly(tmp_path: Path, whisper: object) -> None:
     process = subprocess.Popen(
         [sys.executable, "-m", "hub.cli", "up", "--nats-port", str(nats_port),
          "--data-dir", str(tmp_path / "data"), "--workers", "1", "--threads", "2",
-         "--http-port", str(http_port), "--wyoming-host", "127.0.0.1",
-         "--wyoming-port", str(wyoming_port)],
+         "--set", f"openai.port={http_port}", "--set", "wyoming.host=127.0.0.1",
+         "--set", f"wyoming.port={wyoming_port}"],
         stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "VOICEBUS_CONFIG": ""},
     )  # fmt: skip
     try:

@@ -1,31 +1,22 @@
 """Settings of the OpenAI-compatible REST adapter.
 
-Values come from, highest first: keyword arguments (CLI flags, ``voicebus up``),
+Values come from, highest first: keyword arguments (CLI flags, ``voicebus up --set``),
 ``VOICEBUS_OPENAI_*`` environment variables (nested keys with ``__``, e.g.
-``VOICEBUS_OPENAI_VOICE_ALIASES__ALLOY=en_US-amy-medium``), the shared ``VOICEBUS_*``
-variables, the ``[openai]`` table of the TOML config file, then its top level.
-Adapter-specific values belong in the ``VOICEBUS_OPENAI_`` names or the ``[openai]`` table,
-so that the Wyoming adapter's ``port`` never lands here.
+``VOICEBUS_OPENAI_VOICE_ALIASES__ALLOY=en_US-amy-medium``), the ``[openai]`` table of the
+TOML config file, then defaults (:class:`hub.settings.AdapterSettings`).
 """
 
 from __future__ import annotations
 
 import hmac
 import json
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
 from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import (
-    BaseSettings,
-    EnvSettingsSource,
-    NoDecode,
-    PydanticBaseSettingsSource,
-)
+from pydantic_settings import NoDecode
 
 from hub.client import DEFAULT_VOICE
-from hub.settings import NatsOptions, VoicebusSettings, config_file_sources
-
-ENV_PREFIX = "VOICEBUS_OPENAI_"
+from hub.settings import AdapterSettings
 
 OPENAI_VOICES: tuple[str, ...] = (
     "alloy", "ash", "ballad", "coral", "echo", "fable", "onyx",
@@ -54,8 +45,10 @@ def _split_list(value: Any) -> Any:
     return [item.strip() for item in text.split(",") if item.strip()]
 
 
-class OpenAISettings(VoicebusSettings, NatsOptions):
+class OpenAISettings(AdapterSettings):
     """Everything the OpenAI adapter can be told; see docs/openai.md."""
+
+    adapter_name: ClassVar[str] = "openai"
 
     host: str = Field(default="127.0.0.1", description="Address to listen on.")
     port: int = Field(default=8000, ge=0, le=65535, description="Port to listen on (0: any).")
@@ -152,18 +145,3 @@ class OpenAISettings(VoicebusSettings, NatsOptions):
         for secret in self.api_keys:
             found |= hmac.compare_digest(presented, secret.get_secret_value().encode())
         return found
-
-    # ---- sources -----------------------------------------------------------------------
-
-    @classmethod
-    def settings_customise_sources(
-        cls,
-        settings_cls: type[BaseSettings],
-        init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource,
-        dotenv_settings: PydanticBaseSettingsSource,
-        file_secret_settings: PydanticBaseSettingsSource,
-    ) -> tuple[PydanticBaseSettingsSource, ...]:
-        own_env = EnvSettingsSource(settings_cls, env_prefix=ENV_PREFIX, env_nested_delimiter="__")
-        own = [init_settings, own_env, env_settings]
-        return (*own, *config_file_sources(settings_cls, table="openai"))

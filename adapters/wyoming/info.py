@@ -35,8 +35,7 @@ def voicebus_version() -> str | None:
 def build_info(hub: HubClient) -> Info:
     """Info for the voices live on the bus right now."""
     versions = {
-        engine: workers[0].engine_version
-        for engine, workers in hub.discovery.engines().items()
+        engine: workers[0].engine_version for engine, workers in hub.discovery.engines().items()
     }
     by_name: dict[str, list[VoiceRoute]] = defaultdict(list)
     for route in hub.voices():

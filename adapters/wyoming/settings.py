@@ -1,22 +1,20 @@
-"""Settings of the Wyoming adapter (env ``VOICEBUS_WYOMING_*``)."""
+"""Settings of the Wyoming adapter (env ``VOICEBUS_WYOMING_*``, TOML ``[wyoming]``)."""
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from pydantic import Field
-from pydantic_settings import SettingsConfigDict
 
-from hub.settings import VoicebusSettings
+from hub.settings import AdapterSettings
 
 
-class WyomingSettings(VoicebusSettings):
-    """Where the Wyoming server listens and how it talks.
+class WyomingSettings(AdapterSettings):
+    """Where the Wyoming server listens and how it talks: ``VOICEBUS_WYOMING_*`` variables
+    (``VOICEBUS_WYOMING_PORT=10300``) or the ``[wyoming]`` table. The adapter uses the hub
+    client it is given, so NATS options are not its business."""
 
-    The env prefix is ``VOICEBUS_WYOMING_`` (``VOICEBUS_WYOMING_PORT=10300``) so that the
-    adapters' ``host``/``port`` keys never set each other. NATS options passed in by
-    ``voicebus up`` are ignored: the adapter uses the hub client it is given.
-    """
-
-    model_config = SettingsConfigDict(env_prefix="VOICEBUS_WYOMING_", extra="ignore")
+    adapter_name: ClassVar[str] = "wyoming"
 
     host: str = Field(default="0.0.0.0", description="Address to listen on.")
     port: int = Field(default=10200, ge=0, le=65535, description="TCP port; 0 = any free port.")

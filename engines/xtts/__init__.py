@@ -4,3 +4,14 @@ Runs in its own environment (``make engine-env-xtts``): ``.venv-xtts/bin/voicebu
 The settings live in :mod:`engines.xtts.settings` (no heavy imports), the engine in
 :mod:`engines.xtts.engine`.
 """
+
+from hub.plugins import EnginePlugin
+
+PLUGIN = EnginePlugin(
+    name="xtts",
+    settings="engines.xtts.settings:XttsSettings",
+    factory="engines.xtts.engine:XttsEngine",
+    description="Coqui XTTS v2: voice cloning in 17 languages",
+    environment=".venv-xtts",
+    make_target="engine-env-xtts",
+)

@@ -190,6 +190,36 @@ class EngineAnnouncement(_Message):
     pid: int = 0
 
 
+class AdapterState(StrEnum):
+    STARTING = "starting"
+    RUNNING = "running"
+    FAILED = "failed"
+    """It raised; it is retried after ``retry_in`` seconds."""
+    STOPPED = "stopped"
+
+
+class AdapterStatus(_Message):
+    """One adapter's state, as its supervisor answers a request on the status subject."""
+
+    type: Literal["adapter_status"] = "adapter_status"
+    version: str = PROTOCOL_VERSION
+    adapter: str
+    state: AdapterState
+    since: float = Field(description="Unix time the adapter entered this state.")
+    restarts: int = Field(default=0, description="Times it failed and was started again.")
+    error: str | None = Field(default=None, description="Why it last failed, in one line.")
+    retry_in: float | None = Field(default=None, description="Seconds until the next try.")
+    host: str = ""
+    pid: int = 0
+
+
+class AdapterStatusList(_Message):
+    """Every adapter one process supervises (the answer on the status subject)."""
+
+    type: Literal["adapter_status_list"] = "adapter_status_list"
+    adapters: list[AdapterStatus]
+
+
 BusMessage = Annotated[
     SynthesisRequest
     | StreamStart
@@ -198,7 +228,9 @@ BusMessage = Annotated[
     | Keepalive
     | CancelRequest
     | ControlCommand
-    | EngineAnnouncement,
+    | EngineAnnouncement
+    | AdapterStatus
+    | AdapterStatusList,
     Field(discriminator="type"),
 ]
 """Every JSON message of the bus; audio chunks are raw bytes and have no model."""

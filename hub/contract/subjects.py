@@ -39,3 +39,8 @@ class Subjects:
     @property
     def discover(self) -> str:
         return f"{self.prefix}.discovery.ping"
+
+    @property
+    def adapter_status(self) -> str:
+        """Every adapter supervisor answers a request here with an ``AdapterStatusList``."""
+        return f"{self.prefix}.status.adapters"

@@ -1,8 +1,9 @@
 """``voicebus up``: the whole hub on one machine.
 
-Starts an embedded nats-server with JetStream (unless a NATS URL is configured), the Piper
-engine in ``workers`` processes (restarted if they crash), and the adapters in this
-process. Ctrl-C or SIGTERM stops it all in reverse order, letting engines drain.
+Starts an embedded nats-server with JetStream (unless a NATS URL is configured), each
+engine in ``workers`` processes (restarted if they crash), and the adapters in this process,
+each supervised on its own (:mod:`hub.process.adapters`). Ctrl-C or SIGTERM stops it all in
+reverse order, letting engines drain. Engines and adapters are plug-ins (:mod:`hub.plugins`).
 """
 
 from __future__ import annotations
@@ -16,8 +17,9 @@ from typing import Any
 
 from pydantic import Field
 
-from engines.environments import engine_python
+from hub import plugins
 from hub.client import ClientSettings, HubClient
+from hub.process.adapters import AdapterSupervisor, SupervisedAdapter
 from hub.process.natsserver import NatsServer
 from hub.process.supervisor import ManagedProcess
 from hub.settings import NatsOptions, VoicebusSettings, default_data_dir
@@ -35,7 +37,9 @@ class UpSettings(VoicebusSettings, NatsOptions):
     workers: int = Field(default=0, ge=0, description="Engine worker processes; 0 = auto.")
     threads: int = Field(default=0, ge=0, description="Inference threads per worker; 0 = auto.")
     adapters: list[str] = Field(default_factory=lambda: ["openai", "wyoming"])
-    adapter_options: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    adapter_options: dict[str, dict[str, Any]] = Field(
+        default_factory=dict, description="Settings per adapter name (from --set NAME.KEY=VALUE)."
+    )
 
 
 def worker_plan(workers: int, threads: int, cores: int | None = None) -> tuple[int, int]:
@@ -50,6 +54,18 @@ def worker_plan(workers: int, threads: int, cores: int | None = None) -> tuple[i
 class Hub:
     def __init__(self, settings: UpSettings) -> None:
         self.settings = settings
+        # Unknown names and bad adapter settings fail here, before anything starts.
+        self.engines = [plugins.engine(name) for name in settings.engines]
+        self.adapters = [plugins.adapter(name) for name in settings.adapters]
+        unknown = set(settings.adapter_options) - set(settings.adapters)
+        if unknown:
+            raise ValueError(
+                f"settings given for adapter(s) not started: {', '.join(sorted(unknown))}"
+            )
+        self.adapter_settings = {
+            plugin.name: plugin.settings_class()(**settings.adapter_options.get(plugin.name, {}))
+            for plugin in self.adapters
+        }
         self.nats: NatsServer | None = None
         self.processes: list[ManagedProcess] = []
         self.url = settings.nats_url or ""
@@ -64,10 +80,10 @@ class Hub:
         workers, threads = worker_plan(self.settings.workers, self.settings.threads)
         env = {"VOICEBUS_NATS_URL": self.url, "VOICEBUS_THREADS": str(threads)}
         env["VOICEBUS_SUBJECT_PREFIX"] = self.settings.subject_prefix
-        for engine in self.settings.engines:
+        for engine in self.engines:
+            argv = [str(engine.python()), "-m", "hub.cli", "engine", engine.name]
             for index in range(workers):
-                argv = [str(engine_python(engine)), "-m", "hub.cli", "engine", engine]
-                process = ManagedProcess(f"engine {engine} #{index + 1}", argv, env)
+                process = ManagedProcess(f"engine {engine.name} #{index + 1}", argv, env)
                 process.start()
                 self.processes.append(process)
         _LOGGER.info("%d worker(s) per engine, %d thread(s) each", workers, threads)
@@ -84,29 +100,40 @@ class Hub:
             _LOGGER.info("voicebus stopped")
 
     async def _serve_adapters(self, stop: asyncio.Event) -> None:
-        from adapters import registry
-
-        client_settings = ClientSettings(**self._nats_overrides())
+        client_settings = ClientSettings(
+            nats_url=self.url, subject_prefix=self.settings.subject_prefix
+        )
         hub = await HubClient.connect(client_settings, "voicebus-up")
         try:
             await hub.discovery.wait_for(timeout=30.0)
-            serving = []
-            for name in self.settings.adapters:
-                options = {**self._nats_overrides(), **self.settings.adapter_options.get(name, {})}
-                settings = registry.settings_class(name)(**options)
-                serving.append(registry.build(name, settings, hub).serve(stop))
+            supervised = [
+                SupervisedAdapter(plugin, self.adapter_settings[plugin.name], hub)
+                for plugin in self.adapters
+            ]
             _LOGGER.info("voicebus is up: NATS at %s", self.url)
-            await asyncio.gather(stop.wait(), *serving)
+            await AdapterSupervisor(hub, supervised).run(stop)
         finally:
             await hub.close()
 
-    def _nats_overrides(self) -> dict[str, Any]:
-        return {"nats_url": self.url, "subject_prefix": self.settings.subject_prefix}
 
-
-async def run_up(settings: UpSettings) -> None:
+def stop_on_signals() -> asyncio.Event:
+    """An event set by SIGTERM or SIGINT (Ctrl-C)."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    await Hub(settings).run(stop)
+    return stop
+
+
+async def run_up(settings: UpSettings) -> None:
+    hub = Hub(settings)
+    await hub.run(stop_on_signals())
+
+
+async def run_adapter(
+    plugin: plugins.AdapterPlugin, settings: Any, client_settings: ClientSettings
+) -> None:
+    """``voicebus adapter NAME``: one adapter, supervised the same way, against any NATS."""
+    async with await HubClient.connect(client_settings, f"voicebus-{plugin.name}") as hub:
+        supervised = SupervisedAdapter(plugin, settings, hub)
+        await AdapterSupervisor(hub, [supervised]).run(stop_on_signals())

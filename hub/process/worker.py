@@ -4,22 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import signal
 
 from hub.engine.runner import EngineRunner, RunnerSettings
+from hub.plugins import EnginePlugin
+from hub.process.up import stop_on_signals
 
 _LOGGER = logging.getLogger(__name__)
 
 
-async def serve_engine(name: str, settings: RunnerSettings) -> None:
-    from engines.registry import engine_factory
-
-    factory = engine_factory(name)
-    _LOGGER.info("loading engine %s", name)
-    engine = await asyncio.to_thread(factory, settings)
+async def serve_engine(plugin: EnginePlugin, settings: RunnerSettings) -> None:
+    _LOGGER.info("loading engine %s", plugin.name)
+    engine = await asyncio.to_thread(plugin.build, settings)
     runner = EngineRunner(engine, settings)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
-    await runner.run_until(stop)
+    await runner.run_until(stop_on_signals())

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pytest
 
-from engines.environments import ENVIRONMENTS
+from hub import plugins
 from hub.process.natsserver import NatsServer
 from tests.conftest import EngineProcess
 
@@ -43,11 +43,11 @@ class HeavyEngine:
 
     @property
     def venv(self) -> str:
-        return ENVIRONMENTS[self.name][0]
+        return plugins.engine(self.name).environment or ""
 
     @property
     def make_target(self) -> str:
-        return ENVIRONMENTS[self.name][1]
+        return plugins.engine(self.name).make_target or ""
 
 
 HEAVY = {

@@ -18,24 +18,14 @@ from pathlib import Path
 import onnxruntime
 from piper import PiperVoice, SynthesisConfig
 from piper.config import PiperConfig
-from pydantic import Field
 
+from engines.piper.settings import PiperSettings
 from hub.contract.errors import InvalidRequestError, VoiceNotFoundError
 from hub.contract.schemas import EngineCapabilities, SynthesisRequest, VoiceInfo
-from hub.engine.runner import RunnerSettings
 
 _LOGGER = logging.getLogger(__name__)
 
 DEFAULT_VOICE = "en_US-joe-medium"
-
-
-class PiperSettings(RunnerSettings):
-    voices_dir: Path | None = Field(
-        default=None, description="Directory searched for extra Piper voices (*.onnx + .json)."
-    )
-    threads: int = Field(
-        default=0, ge=0, description="onnxruntime threads per inference; 0 = all cores."
-    )
 
 
 @dataclass
