@@ -67,7 +67,12 @@ class RunnerSettings(VoicebusSettings, NatsOptions):
     )
     concurrency: int = Field(default=1, ge=1, description="Inference slots in this worker.")
     max_queue: int = Field(default=64, ge=1, description="Queued requests before overload.")
-    max_text_chars: int = Field(default=5000, ge=1)
+    max_request_chars: int = Field(
+        default=5000,
+        ge=1,
+        description="Characters of one request (a sentence); the client's max_text_chars "
+        "limits a whole text.",
+    )
     heartbeat_seconds: float = Field(default=2.0, gt=0)
     keepalive_seconds: float = Field(default=1.0, gt=0)
     drain_seconds: float = Field(default=30.0, ge=0)
@@ -300,7 +305,7 @@ class EngineRunner:
             )
         if not any(ch.isalnum() for ch in request.text):
             raise errors.InvalidRequestError("text is empty", "send text with words in it")
-        limit = self.settings.max_text_chars
+        limit = self.settings.max_request_chars
         if len(request.text) > limit:
             raise errors.TextTooLongError(
                 f"text has {len(request.text)} characters; one request takes at most {limit}",
