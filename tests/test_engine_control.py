@@ -27,9 +27,7 @@ def voicebus(prefix: str, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 async def _state(client: HubClient) -> EngineState:
-    await client.discovery.refresh()
-    await asyncio.sleep(0.3)
-    (worker,) = client.discovery.workers()
+    (worker,) = await client.refresh()
     return worker.state
 
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from hub.audio import wav_bytes
-from hub.client import HubClient
+from hub.client import ClientSettings, HubClient
+from hub.process.natsserver import NatsServer
+from hub.store.library import VoiceLibrary
 from tests.conftest import DEFAULT_VOICE
 from tests.helpers import collect, story
-from tests.openai_support import RunningAdapter
+from tests.openai_support import RunningAdapter, adapter_settings, running_adapter
 
 pytest_plugins = ["tests.openai_fixtures"]
 
@@ -60,3 +62,25 @@ async def test_bad_uploads_get_openai_errors(openai_server: RunningAdapter, hub:
         missing = await http.delete("/v1/voices/nobody-here")
         assert missing.status_code == 400
         assert missing.json()["error"]["code"] == "voice_not_found"
+
+
+async def test_uploads_go_to_the_configured_bucket(
+    nats_server: NatsServer, piper_engine: object, hub: HubClient
+) -> None:
+    """VOICEBUS_VOICE_BUCKET names the library for the adapter too, not only for engines."""
+    settings = ClientSettings(nats_url=nats_server.url, voice_bucket="rest-custom-voices")
+    async with (
+        await HubClient.connect(settings, "test-rest-bucket") as custom_hub,
+        running_adapter(adapter_settings(), custom_hub) as server,
+        server.http() as http,
+    ):
+        files = {"file": ("me.wav", await _clip(hub, 2), "audio/wav")}
+        created = await http.post("/v1/voices", data={"name": "bucketed"}, files=files)
+        assert created.status_code == 201, created.text
+        listed = (await http.get("/v1/voices")).json()
+        assert [voice["name"] for voice in listed["data"]] == ["bucketed"]
+    custom = await VoiceLibrary.open(hub.nc, "rest-custom-voices")
+    assert [meta.name for meta in await custom.list()] == ["bucketed"]
+    default = await VoiceLibrary.open(hub.nc)
+    assert "bucketed" not in [meta.name for meta in await default.list()]
+    await custom.delete("bucketed")

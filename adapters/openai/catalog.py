@@ -35,7 +35,7 @@ class Catalog:
     # ---- models ------------------------------------------------------------------------
 
     def live_engines(self) -> list[str]:
-        return sorted(self.hub.discovery.engines())
+        return sorted(self.hub.engines())
 
     def models(self) -> dict[str, str | None]:
         """Every model id clients may send -> engine (None: any engine)."""

@@ -37,7 +37,7 @@ class Health(BaseModel):
 
 def health_report(ctx: AdapterContext) -> Health:
     engines = []
-    for name, workers in sorted(ctx.hub.discovery.engines().items()):
+    for name, workers in sorted(ctx.hub.engines().items()):
         engines.append(
             EngineHealth(
                 name=name,
@@ -49,7 +49,7 @@ def health_report(ctx: AdapterContext) -> Health:
                 devices=sorted({w.device for w in workers}),
             )
         )
-    connected = bool(ctx.hub.nc.is_connected)
+    connected = ctx.hub.connected
     voices = len(ctx.hub.voices())
     alive = connected and any(engine.warm for engine in engines)
     return Health(

@@ -82,14 +82,14 @@ async def generate(body: GenerateRequest, ctx: Context) -> GenerateResponse:
 
 def _engines(ctx: AdapterContext) -> tuple[list[str], list[str]]:
     """Warm engine names and their devices."""
-    warm = [w for w in ctx.hub.discovery.workers() if w.state is EngineState.WARM]
+    warm = [w for w in ctx.hub.workers() if w.state is EngineState.WARM]
     return sorted({w.engine for w in warm}), sorted({w.device for w in warm})
 
 
 @router.get("/health", summary="Provider health (Voicebox provider API)")
 async def provider_health(ctx: Context) -> JSONResponse:
     engines, devices = _engines(ctx)
-    healthy = bool(engines) and ctx.hub.nc.is_connected
+    healthy = bool(engines) and ctx.hub.connected
     body = {
         "status": "healthy" if healthy else "unhealthy",
         "provider": "voicebus",

@@ -1,8 +1,9 @@
 """``/v1/voices``: the voice library for cloning engines (upload, list, rename, delete).
 
 Not part of OpenAI's speech API: a voicebus extension. A clip uploaded here is stored in
-JetStream (see hub/store/library.py) and becomes a voice of every cloning engine on the bus, usable
-by name from every adapter.
+JetStream (see hub/store/library.py), in the hub client's ``voice_bucket``
+(``VOICEBUS_VOICE_BUCKET``, the bucket the engines read), and becomes a voice of every cloning
+engine on the bus, usable by name from every adapter.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from fastapi import APIRouter, Depends, File, Form, UploadFile
 from pydantic import BaseModel
 
 from adapters.openai.context import Context, require_api_key
-from hub.store.library import MAX_UPLOAD_BYTES, ClonedVoiceMeta, VoiceLibrary
+from hub.store.library import MAX_UPLOAD_BYTES, ClonedVoiceMeta
 
 router = APIRouter(prefix="/v1", tags=["voice library"], dependencies=[Depends(require_api_key)])
 
@@ -27,10 +28,6 @@ class Rename(BaseModel):
     name: str
 
 
-async def _library(ctx: Context) -> VoiceLibrary:
-    return await VoiceLibrary.open(ctx.hub.nc)
-
-
 @router.post("/voices", summary="Upload a reference clip as a cloned voice", status_code=201)
 async def add_voice(
     ctx: Context,
@@ -40,20 +37,20 @@ async def add_voice(
     language: Annotated[str | None, Form()] = None,
 ) -> ClonedVoiceMeta:
     clip = await file.read(MAX_UPLOAD_BYTES + 1)  # the library refuses what is too large
-    library = await _library(ctx)
+    library = await ctx.hub.library()
     return await library.add(name, clip, transcript, language)
 
 
 @router.get("/voices", summary="List cloned voices", response_model=ClonedVoiceList)
 async def list_clones(ctx: Context) -> ClonedVoiceList:
-    return ClonedVoiceList(data=await (await _library(ctx)).list())
+    return ClonedVoiceList(data=await (await ctx.hub.library()).list())
 
 
 @router.post("/voices/{name}/rename", summary="Rename a cloned voice")
 async def rename_voice(ctx: Context, name: str, body: Rename) -> ClonedVoiceMeta:
-    return await (await _library(ctx)).rename(name, body.name)
+    return await (await ctx.hub.library()).rename(name, body.name)
 
 
 @router.delete("/voices/{name}", summary="Delete a cloned voice", status_code=204)
 async def delete_voice(ctx: Context, name: str) -> None:
-    await (await _library(ctx)).delete(name)
+    await (await ctx.hub.library()).delete(name)

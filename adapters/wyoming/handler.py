@@ -194,10 +194,8 @@ class WyomingHandler(AsyncEventHandler):
         return True
 
     async def _on_describe(self) -> None:
-        discovery = self._hub.discovery
         if not self._hub.voices():  # e.g. just started: give engines a moment to answer
-            await discovery.refresh()
-            await discovery.wait_for(lambda d: bool(d.routes()), timeout=0.5)
+            await self._hub.refresh(timeout=0.5)
         await self._send(build_info(self._hub).event())
 
     async def _on_synthesize(self, request: Synthesize) -> None:

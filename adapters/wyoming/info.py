@@ -12,8 +12,7 @@ from collections import defaultdict
 
 from wyoming.info import Attribution, Info, TtsProgram, TtsVoice, TtsVoiceSpeaker
 
-from hub.client import HubClient
-from hub.client.discovery import VoiceRoute
+from hub.client import HubClient, VoiceRoute
 
 PROGRAM_NAME = "voicebus"
 PROGRAM_DESCRIPTION = "voicebus text-to-speech hub: every engine on one NATS bus"
@@ -34,9 +33,7 @@ def voicebus_version() -> str | None:
 
 def build_info(hub: HubClient) -> Info:
     """Info for the voices live on the bus right now."""
-    versions = {
-        engine: workers[0].engine_version for engine, workers in hub.discovery.engines().items()
-    }
+    versions = {engine: workers[0].engine_version for engine, workers in hub.engines().items()}
     by_name: dict[str, list[VoiceRoute]] = defaultdict(list)
     for route in hub.voices():
         by_name[route.voice.name].append(route)

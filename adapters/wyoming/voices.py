@@ -13,8 +13,7 @@ from dataclasses import dataclass
 
 from wyoming.tts import SynthesizeVoice
 
-from hub.client import HubClient
-from hub.client.discovery import VoiceRoute
+from hub.client import HubClient, VoiceRoute
 from hub.contract.errors import VoiceNotFoundError
 
 _LOGGER = logging.getLogger(__name__)

@@ -30,7 +30,7 @@ class ChatterboxSettings(CloningSettings):
         default=0.5, ge=0.0, le=1.0, description="Classifier-free guidance (standard model only)."
     )
     chatterbox_temperature: float = Field(default=0.8, gt=0.0, le=2.0)
-    max_text_chars: int = Field(
+    max_request_chars: int = Field(
         default=600,
         ge=1,
         description="One request's text; Chatterbox makes at most about 40 s of audio at once.",

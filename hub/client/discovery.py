@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import time
 from dataclasses import dataclass
@@ -69,6 +70,30 @@ class Discovery:
         await self._nc.publish(self._subjects.discover, b"")
         await self._nc.flush()
 
+    async def poll(self, timeout: float = 1.0, settle: float = 0.05) -> list[EngineAnnouncement]:
+        """Ping every worker, then wait (at most ``timeout``) until each worker known before
+        the ping has answered; when none was known, until the first answer and then until no
+        new worker appeared for ``settle`` seconds. Returns the live workers."""
+        asked = time.monotonic()
+        known = {worker.instance for worker in self.workers()}
+        await self.refresh()
+        if known:
+            await self.wait_for(lambda d: d._answered(known, asked), timeout)
+        elif await self.wait_for(timeout=timeout):
+            await self._settle(settle, asked + timeout)
+        return self.workers()
+
+    def _answered(self, instances: set[str], since: float) -> bool:
+        """Every one of ``instances`` announced since ``since`` (or is gone)."""
+        return all(seen.at >= since for name, seen in self._workers.items() if name in instances)
+
+    async def _settle(self, quiet: float, deadline: float) -> None:
+        """Return once no new worker appeared for ``quiet`` seconds, or at ``deadline``."""
+        while (remaining := deadline - time.monotonic()) > 0:
+            grown = functools.partial(_has_more_than, len(self._workers))
+            if not await self.wait_for(grown, min(quiet, remaining)):
+                return
+
     async def _on_announce(self, msg: Msg) -> None:
         try:
             announcement = EngineAnnouncement.model_validate_json(msg.data)
@@ -92,6 +117,7 @@ class Discovery:
         return [seen.announcement for seen in self._workers.values()]
 
     def engines(self) -> dict[str, list[EngineAnnouncement]]:
+        """Live workers grouped by engine name."""
         grouped: dict[str, list[EngineAnnouncement]] = {}
         for worker in self.workers():
             grouped.setdefault(worker.engine, []).append(worker)
@@ -122,3 +148,7 @@ class Discovery:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._changed.wait(), min(remaining, 0.25))
         return True
+
+
+def _has_more_than(count: int, discovery: Discovery) -> bool:
+    return len(discovery._workers) > count

@@ -13,6 +13,7 @@ work on the engines.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 
@@ -20,22 +21,31 @@ from nats.aio.client import Client
 from pydantic import Field
 
 from hub.bus import connect
+from hub.client.control import ControlAnswer, send_control
 from hub.client.discovery import Discovery, VoiceRoute
 from hub.client.routing import Router
 from hub.client.sentence_call import CallOptions
 from hub.client.stream import SynthesisStream
 from hub.client.text import DEFAULT_MAX_SENTENCE_CHARS
-from hub.contract.errors import InvalidRequestError, TextTooLongError, VoiceNotFoundError
+from hub.contract.errors import (
+    EngineUnavailableError,
+    InvalidRequestError,
+    TextTooLongError,
+    VoiceNotFoundError,
+)
+from hub.contract.schemas import ControlCommand, EngineAnnouncement
 from hub.contract.subjects import Subjects
 from hub.settings import NatsOptions, VoicebusSettings
+from hub.store.library import LibraryOptions, VoiceLibrary
 
 _LOGGER = logging.getLogger(__name__)
 
 DEFAULT_VOICE = "en_US-joe-medium"
 
 
-class ClientSettings(VoicebusSettings, NatsOptions):
-    """Settings of the hub client inside every adapter and CLI command."""
+class ClientSettings(VoicebusSettings, NatsOptions, LibraryOptions):
+    """Settings of the hub client inside every adapter and CLI command (``voice_bucket``
+    names the voice library, as it does for the engines)."""
 
     default_voice: str = DEFAULT_VOICE
     max_in_flight: int = Field(default=3, ge=1, description="Sentences of one text in flight.")
@@ -60,6 +70,8 @@ class HubClient:
         self.discovery = Discovery(nc, self.subjects)
         self.router = Router(self.discovery, settings.default_voice, settings.fallbacks)
         self._owns_connection = owns_connection
+        self._library: VoiceLibrary | None = None
+        self._library_lock = asyncio.Lock()
 
     @classmethod
     async def connect(cls, settings: ClientSettings, name: str = "voicebus-client") -> HubClient:
@@ -86,9 +98,57 @@ class HubClient:
     async def __aexit__(self, *exc_info: object) -> None:
         await self.close()
 
+    # ---- the bus, as adapters see it -------------------------------------------------
+
+    @property
+    def connected(self) -> bool:
+        """True while the NATS connection is up (False while reconnecting or once closed)."""
+        return bool(self.nc.is_connected)
+
+    def workers(self) -> list[EngineAnnouncement]:
+        """Every live engine worker, as it last announced itself."""
+        return self.discovery.workers()
+
+    def engines(self) -> dict[str, list[EngineAnnouncement]]:
+        """Live workers grouped by engine name."""
+        return self.discovery.engines()
+
+    async def refresh(self, timeout: float = 1.0) -> list[EngineAnnouncement]:
+        """Ask every worker to announce now; return as soon as the known workers answered
+        (when none is known yet: once answers stop arriving), or after ``timeout``."""
+        return await self.discovery.poll(timeout)
+
+    async def library(self) -> VoiceLibrary:
+        """The voice library in ``settings.voice_bucket``: opened on first use, then shared.
+
+        Raises ``EngineUnavailableError`` when the server has no JetStream (tried again on
+        the next call)."""
+        async with self._library_lock:
+            if self._library is None:
+                self._library = await VoiceLibrary.open(self.nc, self.settings.voice_bucket)
+            return self._library
+
+    async def control(
+        self, engine: str, command: ControlCommand, timeout: float = 120.0
+    ) -> list[ControlAnswer]:
+        """Send ``command`` to every worker of ``engine``: one answer per worker (announcement
+        or error), as many as answered within ``timeout``."""
+        if not self.discovery.workers_of(engine):
+            await self.refresh()
+        expected = self.discovery.workers_of(engine)
+        if not expected:
+            known = ", ".join(sorted(self.engines())) or "none"
+            raise EngineUnavailableError(
+                f"no worker of engine {engine!r} is running", f"running engines: {known}"
+            )
+        return await send_control(
+            self.nc, self.subjects, engine, command, expected=expected, timeout=timeout
+        )
+
     # ---- routing ---------------------------------------------------------------------
 
     def voices(self) -> list[VoiceRoute]:
+        """Every voice of every live engine that takes requests, one route per engine."""
         return self.discovery.routes()
 
     def routes(

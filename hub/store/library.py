@@ -5,8 +5,8 @@ file storage, so they survive restarts and every engine on every host sees the s
 A clip is stored once under its content digest; the metadata entry (key = voice name) points
 at it, so renaming a voice moves no audio and engines keep their conditioning caches.
 
-Every clip is validated and normalised on the way in: it must decode (PyAV), last 3 to 30
-seconds, not be silent, and fit the size limit; it is stored as a mono 16-bit WAV at 24 kHz.
+Every clip is validated and normalised on the way in (``hub/store/clips.py``); names and
+metadata follow ``hub/store/voice_meta.py``. Both modules' public names are importable here.
 """
 
 from __future__ import annotations
@@ -14,14 +14,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
-import io
 import logging
-import re
-import time
-import wave
 from collections.abc import AsyncIterator
 
-import numpy as np
 from nats.aio.client import Client
 from nats.errors import NoRespondersError
 from nats.js import JetStreamContext
@@ -29,29 +24,52 @@ from nats.js import errors as js_errors
 from nats.js.api import KeyValueConfig, ObjectStoreConfig, StorageType
 from nats.js.kv import KeyValue
 from nats.js.object_store import ObjectStore
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
-from hub.audio import Resampler, decode_to_pcm
 from hub.contract.errors import EngineUnavailableError, InvalidRequestError, VoiceNotFoundError
 from hub.settings import NatsOptions, VoicebusSettings
+from hub.store.clips import (
+    CLIP_RATE,
+    MAX_SECONDS,
+    MAX_UPLOAD_BYTES,
+    MIN_SECONDS,
+    normalise_clip,
+    read_wav,
+    write_wav,
+)
+from hub.store.voice_meta import (
+    MAX_TRANSCRIPT_CHARS,
+    ClonedVoiceMeta,
+    check_language,
+    check_name,
+    check_transcript,
+)
+
+__all__ = [
+    "CLIP_RATE",
+    "DEFAULT_BUCKET",
+    "MAX_SECONDS",
+    "MAX_TRANSCRIPT_CHARS",
+    "MAX_UPLOAD_BYTES",
+    "MIN_SECONDS",
+    "ClonedVoiceMeta",
+    "LibraryOptions",
+    "LibrarySettings",
+    "VoiceLibrary",
+    "check_name",
+    "normalise_clip",
+    "read_wav",
+    "write_wav",
+]
 
 _LOGGER = logging.getLogger(__name__)
 
 DEFAULT_BUCKET = "voicebus-voices"
-CLIP_RATE = 24_000
-"""Sample rate of stored clips: what XTTS and Chatterbox resample from anyway."""
-MIN_SECONDS = 3.0
-MAX_SECONDS = 30.0
-MAX_UPLOAD_BYTES = 10 * 1024 * 1024
-MAX_TRANSCRIPT_CHARS = 2000
-_NAME = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9_.-]{0,62}[A-Za-z0-9_-])?$")
-_LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*$")
-_SILENCE_RMS = 1e-3
 _LIST_TIMEOUT = 10.0
 
 
-class LibrarySettings(VoicebusSettings, NatsOptions):
-    """Where the library lives: the NATS options plus the bucket name."""
+class LibraryOptions(BaseModel):
+    """Which voice library to use; mixed into the settings of every process that opens it."""
 
     voice_bucket: str = Field(
         default=DEFAULT_BUCKET,
@@ -60,99 +78,8 @@ class LibrarySettings(VoicebusSettings, NatsOptions):
     )
 
 
-class ClonedVoiceMeta(BaseModel):
-    """What the library knows about one cloned voice (the value in the key-value bucket)."""
-
-    model_config = ConfigDict(frozen=True, extra="ignore")
-
-    name: str
-    transcript: str | None = None
-    language: str | None = None
-    digest: str = Field(description="sha256 of the stored WAV; also its object name.")
-    sample_rate: int = CLIP_RATE
-    duration_seconds: float
-    size_bytes: int = Field(description="Size of the stored WAV.")
-    created: float = Field(default_factory=time.time)
-
-
-def check_name(name: str) -> str:
-    """A voice name: letters, digits, '_', '-', '.' (not first or last), at most 64."""
-    if not isinstance(name, str) or not _NAME.match(name) or ".." in name:
-        raise InvalidRequestError(
-            f"invalid voice name {name!r}",
-            "use 1 to 64 letters, digits, '_', '-' or '.', starting with a letter or digit "
-            "and not ending with '.'",
-        )
-    return name
-
-
-def _check_language(language: str | None) -> str | None:
-    if language is None or language == "":
-        return None
-    if not _LANGUAGE.match(language):
-        raise InvalidRequestError(f"invalid language {language!r}", "use a code like en or en-US")
-    return language
-
-
-def _check_transcript(transcript: str | None) -> str | None:
-    if transcript is None or not transcript.strip():
-        return None
-    if len(transcript) > MAX_TRANSCRIPT_CHARS:
-        raise InvalidRequestError(
-            f"transcript has {len(transcript)} characters; at most {MAX_TRANSCRIPT_CHARS}"
-        )
-    return transcript.strip()
-
-
-def write_wav(samples: np.ndarray, rate: int) -> bytes:
-    """Mono int16 samples as a WAV file."""
-    buffer = io.BytesIO()
-    with wave.open(buffer, "wb") as wav:
-        wav.setnchannels(1)
-        wav.setsampwidth(2)
-        wav.setframerate(rate)
-        wav.writeframes(samples.astype("<i2").tobytes())
-    return buffer.getvalue()
-
-
-def read_wav(data: bytes) -> tuple[np.ndarray, int]:
-    """A stored clip as (float32 samples in [-1, 1], sample rate)."""
-    with wave.open(io.BytesIO(data), "rb") as wav:
-        if wav.getnchannels() != 1 or wav.getsampwidth() != 2:
-            raise ValueError("stored clips are mono 16-bit WAV")
-        frames = wav.readframes(wav.getnframes())
-        rate = wav.getframerate()
-    return np.frombuffer(frames, dtype="<i2").astype(np.float32) / 32768.0, rate
-
-
-def normalise_clip(data: bytes) -> tuple[bytes, float]:
-    """Validate an uploaded clip; returns (mono s16le 24 kHz WAV, seconds)."""
-    if not data:
-        raise InvalidRequestError("the clip is empty", "upload a WAV, MP3, FLAC or OGG file")
-    if len(data) > MAX_UPLOAD_BYTES:
-        raise InvalidRequestError(
-            f"the clip is {len(data) / 1e6:.1f} MB; at most {MAX_UPLOAD_BYTES / 1e6:.0f} MB",
-            f"upload {MIN_SECONDS:.0f} to {MAX_SECONDS:.0f} seconds of speech",
-        )
-    try:
-        pcm, rate, channels = decode_to_pcm(data)
-    except Exception as error:  # PyAV raises many types for undecodable input
-        raise InvalidRequestError(
-            f"the clip is not decodable audio ({error})", "upload a WAV, MP3, FLAC or OGG file"
-        ) from None
-    seconds = len(pcm) / (2 * channels * rate) if rate else 0.0
-    if not MIN_SECONDS <= seconds <= MAX_SECONDS:
-        raise InvalidRequestError(
-            f"the clip lasts {seconds:.1f} s; a reference clip must last "
-            f"{MIN_SECONDS:.0f} to {MAX_SECONDS:.0f} s",
-            "use a clean recording of one speaker, ideally 6 to 15 seconds",
-        )
-    resampler = Resampler(rate, CLIP_RATE, channels, 1)
-    mono = resampler.convert(pcm) + resampler.flush()
-    samples = np.frombuffer(mono, dtype="<i2")
-    if float(np.sqrt(np.mean((samples / 32768.0) ** 2))) < _SILENCE_RMS:
-        raise InvalidRequestError("the clip is silent", "upload a recording of someone speaking")
-    return write_wav(samples, CLIP_RATE), len(samples) / CLIP_RATE
+class LibrarySettings(VoicebusSettings, NatsOptions, LibraryOptions):
+    """Where the library lives: the NATS options plus the bucket name."""
 
 
 class VoiceLibrary:
@@ -217,8 +144,8 @@ class VoiceLibrary:
     ) -> ClonedVoiceMeta:
         """Validate, normalise and store a clip as voice ``name`` (which must be new)."""
         check_name(name)
-        transcript = _check_transcript(transcript)
-        language = _check_language(language)
+        transcript = check_transcript(transcript)
+        language = check_language(language)
         wav, seconds = await asyncio.to_thread(normalise_clip, clip)
         digest = hashlib.sha256(wav).hexdigest()
         meta = ClonedVoiceMeta(
