@@ -10,6 +10,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -124,6 +125,12 @@ def test_a_failing_adapter_is_retried_and_reported(up: Up, toy_env: dict[str, st
     assert broken["error"] == "OSError: the broken adapter cannot start"
     text = voicebus(toy_env, "status", "--nats-url", up.nats_url).stdout
     assert "broken       failed (OSError: the broken adapter cannot start)" in text
+    with urllib.request.urlopen(f"http://127.0.0.1:{up.http_port}/health", timeout=10) as answer:
+        health = json.loads(answer.read())
+    assert answer.status == 200 and health["status"] == "ok"  # the others make it healthy
+    reported = {a["adapter"]: a for a in health["adapters"]}
+    assert reported["broken"]["state"] == "failed" and reported["broken"]["restarts"] >= 2
+    assert reported["toy"]["state"] == "running"
     # The others kept serving all along.
     assert up.ask_toy("still here") == f"16000 {2 * 1600 * 2}"
     log = up.log()

@@ -1,7 +1,9 @@
 """``GET /health``: is the bus connected and is any engine alive? 200 if so, else 503.
 
+It also lists every adapter on the bus with its state (running, failed and retrying, ...),
+as their supervisors report it; another adapter failing does not make this one unhealthy.
 Unauthenticated on purpose, for load balancers and container health checks; it names
-engines and counts, nothing secret.
+engines, adapters and counts, nothing secret.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from adapters.openai.context import AdapterContext, Context
-from hub.contract.schemas import EngineState
+from hub.contract.schemas import AdapterStatus, EngineState
 
 router = APIRouter(tags=["operations"])
 
@@ -33,9 +35,13 @@ class Health(BaseModel):
     bus_connected: bool
     engines: list[EngineHealth]
     voices: int
+    adapters: list[AdapterStatus]
 
 
-def health_report(ctx: AdapterContext) -> Health:
+ADAPTER_STATUS_TIMEOUT = 0.5
+
+
+async def health_report(ctx: AdapterContext) -> Health:
     engines = []
     for name, workers in sorted(ctx.hub.engines().items()):
         engines.append(
@@ -52,11 +58,13 @@ def health_report(ctx: AdapterContext) -> Health:
     connected = ctx.hub.connected
     voices = len(ctx.hub.voices())
     alive = connected and any(engine.warm for engine in engines)
+    adapters = await ctx.hub.adapters(timeout=ADAPTER_STATUS_TIMEOUT) if connected else []
     return Health(
         status="ok" if alive else "unavailable",
         bus_connected=connected,
         engines=engines,
         voices=voices,
+        adapters=adapters,
     )
 
 
@@ -67,6 +75,6 @@ def health_report(ctx: AdapterContext) -> Health:
     responses={503: {"model": Health, "description": "No engine is alive, or no bus."}},
 )
 async def health(ctx: Context) -> JSONResponse:
-    report = health_report(ctx)
+    report = await health_report(ctx)
     status = 200 if report.status == "ok" else 503
     return JSONResponse(report.model_dump(mode="json"), status_code=status)

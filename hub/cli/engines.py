@@ -38,13 +38,14 @@ def engines(ctx: click.Context, as_json: bool, nats_url: str | None) -> None:
 
 
 def _control(nats_url: str | None, names: list[str], action: str, **extra: Any) -> None:
-    from hub.client.listing import control, settings_for
+    from hub.client.listing import control_engines, settings_for
     from hub.contract.schemas import ControlCommand, StreamError
 
     command = ControlCommand(action=action, **extra)  # type: ignore[arg-type]
     failed = False
+    answers = run(control_engines(settings_for(nats_url), names, command))
     for name in names:
-        for answer in run(control(settings_for(nats_url), name, command)):
+        for answer in answers[name]:
             if isinstance(answer, StreamError):
                 failed = True
                 click.echo(f"{name}: error ({answer.code}): {answer.message}", err=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 import click
@@ -12,14 +13,11 @@ from hub.contract.schemas import AdapterState, AdapterStatus, EngineAnnouncement
 
 async def gather(nats_url: str | None) -> tuple[list[EngineAnnouncement], list[AdapterStatus]]:
     from hub.client import ClientSettings, HubClient
-    from hub.client.status import adapter_statuses
 
     settings = ClientSettings(**nats_overrides(nats_url))
     async with await HubClient.connect(settings, "voicebus-status") as hub:
-        await hub.discovery.wait_for(timeout=1.0)
-        adapters = await adapter_statuses(hub.nc, hub.subjects)
-        workers = sorted(hub.discovery.workers(), key=lambda w: (w.engine, w.instance))
-        return workers, adapters
+        workers, adapters = await asyncio.gather(hub.refresh(), hub.adapters())
+        return sorted(workers, key=lambda w: (w.engine, w.instance)), adapters
 
 
 def describe(adapter: AdapterStatus) -> str:

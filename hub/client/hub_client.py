@@ -25,6 +25,7 @@ from hub.client.control import ControlAnswer, send_control
 from hub.client.discovery import Discovery, VoiceRoute
 from hub.client.routing import Router
 from hub.client.sentence_call import CallOptions
+from hub.client.status import adapter_statuses
 from hub.client.stream import SynthesisStream
 from hub.client.text import DEFAULT_MAX_SENTENCE_CHARS
 from hub.contract.errors import (
@@ -33,7 +34,7 @@ from hub.contract.errors import (
     TextTooLongError,
     VoiceNotFoundError,
 )
-from hub.contract.schemas import ControlCommand, EngineAnnouncement
+from hub.contract.schemas import AdapterStatus, ControlCommand, EngineAnnouncement
 from hub.contract.subjects import Subjects
 from hub.settings import NatsOptions, VoicebusSettings
 from hub.store.library import LibraryOptions, VoiceLibrary
@@ -144,6 +145,10 @@ class HubClient:
         return await send_control(
             self.nc, self.subjects, engine, command, expected=expected, timeout=timeout
         )
+
+    async def adapters(self, timeout: float = 1.0) -> list[AdapterStatus]:
+        """Every adapter any supervisor on the bus runs, and how it is (``voicebus status``)."""
+        return await adapter_statuses(self.nc, self.subjects, timeout=timeout)
 
     # ---- routing ---------------------------------------------------------------------
 
