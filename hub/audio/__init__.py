@@ -29,7 +29,7 @@ from hub.audio.formats import (
 from hub.audio.output import AudioConverter
 from hub.audio.resample import Resampler
 from hub.audio.spec import AudioSpec, OutputFormat
-from hub.audio.wav import wav_bytes
+from hub.audio.wav import seal_wav, wav_bytes
 
 __all__ = [
     "AUDIO_FORMATS",
@@ -50,5 +50,6 @@ __all__ = [
     "decode_to_pcm",
     "encode_all",
     "normalize_format",
+    "seal_wav",
     "wav_bytes",
 ]

@@ -12,6 +12,7 @@ import io
 
 import av
 
+from hub.audio.decode import decode_to_pcm
 from hub.audio.pcm import SAMPLE_BYTES, check_channels, check_rate, layout_name, pcm_frame
 
 
@@ -34,3 +35,9 @@ def wav_bytes(pcm: bytes, rate: int, channels: int = 1) -> bytes:
             container.mux(stream.encode(pcm_frame(data, channels, rate, 0)))
         container.mux(stream.encode(None))
     return buffer.getvalue()
+
+
+def seal_wav(streamed: bytes) -> bytes:
+    """A streamed WAV (sizes left open) as a whole file with exact sizes."""
+    pcm, rate, channels = decode_to_pcm(streamed, "wav")
+    return wav_bytes(pcm, rate, channels)
