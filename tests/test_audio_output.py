@@ -78,6 +78,12 @@ def test_pcm_frames_are_exact_and_padded(tone: bytes, rate: int, channels: int) 
         assert set(whole[len(tone) :]) <= {0} and len(whole) - len(tone) < size
 
 
+def test_unpadded_frames_keep_the_audio_exact(tone: bytes) -> None:
+    frames = convert(AudioSpec("pcm", frame_samples=1024, pad=False), [(tone, RATE)])
+    assert b"".join(frames) == tone
+    assert {len(frame) for frame in frames[:-1]} == {2048} and len(frames[-1]) < 2048
+
+
 def test_mulaw_frames_are_160_bytes_padded_with_silence() -> None:
     tone = speechy_tone(1.505)  # 75 frames and a quarter
     frames = convert(AudioSpec("mulaw", frame_ms=20), [(p, RATE) for p in chunks(tone)])

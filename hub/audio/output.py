@@ -129,7 +129,7 @@ class AudioConverter:
     def _last_frame(self) -> AudioFrame:
         assert self._fifo is not None and self._template is not None
         missing = (self._frame_samples or 0) - self._fifo.samples
-        if self.output.frame_samples is not None and missing > 0:
+        if self.output.frame_samples is not None and self.output.pad and missing > 0:
             self._fifo.write(silent_frame(self._template, missing))
         return self._fifo.read()
 

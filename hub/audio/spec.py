@@ -63,8 +63,10 @@ class OutputFormat:
     rate: int
     channels: int
     frame_samples: int | None
-    """Samples per channel in every chunk (the last one padded), or None: chunks as they come."""
+    """Samples per channel in every chunk, or None: chunks as they come."""
     bitrate: int | None
+    pad: bool = True
+    """Pad the last frame with silence (else it may be shorter)."""
 
     @property
     def content_type(self) -> str:
@@ -79,7 +81,8 @@ class OutputFormat:
 
     @property
     def frame_bytes(self) -> int | None:
-        """Bytes in every chunk for PCM and mu-law with fixed frames, else None."""
+        """Bytes in every chunk (the last one too, when padded) for PCM and mu-law with
+        fixed frames, else None."""
         if self.frame_samples is None or not self.sample_width or self.encoding == "wav":
             return None
         return self.frame_samples * self.channels * self.sample_width
@@ -96,7 +99,8 @@ class AudioSpec:
 
     ``rate`` None keeps the stream's native rate (or the encoding's default: 8 kHz mu-law,
     48 kHz Opus). ``frame_ms`` (or ``frame_samples``, for sizes that are not whole
-    milliseconds) cuts the output into exact frames, the last one padded with silence;
+    milliseconds) cuts the output into exact frames, the last one padded with silence
+    (``pad=False``: left short, for clients that take any size but not extra audio);
     None yields chunks as they come (Opus packets default to 20 ms frames).
     """
 
@@ -106,6 +110,7 @@ class AudioSpec:
     frame_ms: float | None = None
     bitrate: int | None = None
     frame_samples: int | None = None
+    pad: bool = True
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "encoding", normalize_format(self.encoding))
@@ -130,7 +135,10 @@ class AudioSpec:
         wanted = self.rate or _DEFAULT_RATES.get(self.encoding, native_rate)
         codec = CODECS.get(self.encoding)
         rate = _snap(wanted, codec_rates(codec) if codec else None)
-        return OutputFormat(self.encoding, rate, self.channels, self._samples(rate), self.bitrate)
+        frame_samples = self._samples(rate)
+        return OutputFormat(
+            self.encoding, rate, self.channels, frame_samples, self.bitrate, self.pad
+        )
 
     def _samples(self, rate: int) -> int | None:
         frame_ms = self.frame_ms
