@@ -5,7 +5,7 @@ from __future__ import annotations
 import av
 import pytest
 
-from hub.audio import AudioConverter, AudioSpec, decode_to_pcm
+from hub.audio import AudioConverter, AudioSpec, UndecodableAudioError, decode_to_pcm
 from tests.test_audio import DURATION, RATE, TONE_HZ, chunks, dominant_hz, speechy_tone
 
 CONTAINER_RATES = {"mp3": 22050, "opus": 48000, "aac": 22050, "flac": 22050, "wav": 22050}
@@ -146,3 +146,8 @@ def test_converter_refuses_audio_after_flush(tone: bytes) -> None:
     assert converter.flush() == []
     with pytest.raises(RuntimeError):
         converter.convert(tone, RATE)
+
+
+def test_undecodable_data_is_a_value_error() -> None:
+    with pytest.raises(UndecodableAudioError):
+        decode_to_pcm(b"RIFF but not really a wave file", "wav")

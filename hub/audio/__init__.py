@@ -11,7 +11,7 @@ Modules: ``formats`` (names, content types), ``spec`` (AudioSpec, OutputFormat),
 ``encode`` (StreamEncoder), ``wav`` (whole WAV files), ``decode`` (files back to PCM).
 """
 
-from hub.audio.decode import decode_to_pcm
+from hub.audio.decode import UndecodableAudioError, decode_to_pcm
 from hub.audio.encode import StreamEncoder, encode_all
 from hub.audio.formats import (
     AUDIO_FORMATS,
@@ -45,6 +45,7 @@ __all__ = [
     "OutputFormat",
     "Resampler",
     "StreamEncoder",
+    "UndecodableAudioError",
     "UnsupportedFormatError",
     "content_type_for",
     "decode_to_pcm",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 
 import av
+from av.error import FFmpegError
 
 from hub.audio.formats import MULAW_FORMAT, MULAW_RATE, normalize_format
 from hub.audio.pcm import frames_to_bytes, layout_name
@@ -19,6 +20,10 @@ _DEMUXERS: dict[str, str] = {
     "pcm": "s16le",
     MULAW_FORMAT: "mulaw",
 }
+
+
+class UndecodableAudioError(ValueError):
+    """ffmpeg could not read the data as audio (of the hinted format)."""
 
 
 def _demuxer_options(
@@ -44,8 +49,16 @@ def decode_to_pcm(
 
     ``fmt_hint`` is one of the file formats (or None to let ffmpeg probe). Headerless
     formats need ``rate``/``channels``: "pcm" requires ``rate``; "mulaw" defaults to 8000.
+    Raises :class:`UndecodableAudioError` for data ffmpeg cannot read.
     """
     demuxer, options = _demuxer_options(fmt_hint, rate, channels)
+    try:
+        return _decode(data, demuxer, options)
+    except FFmpegError as error:
+        raise UndecodableAudioError(f"not decodable audio: {error}") from error
+
+
+def _decode(data: bytes, demuxer: str | None, options: dict[str, str]) -> tuple[bytes, int, int]:
     with av.open(io.BytesIO(data), mode="r", format=demuxer, options=options) as container:
         if not container.streams.audio:
             raise ValueError("no audio stream found in the data")
