@@ -14,19 +14,17 @@ base64 WAV per sentence). One process serves one upstream; run several under dif
 from __future__ import annotations
 
 import base64
-import io
 import json
 import logging
 import urllib.error
 import urllib.request
-import wave
 from collections.abc import Iterator
 from http.client import HTTPResponse
 from typing import Literal
 
 from pydantic import Field, SecretStr
 
-from hub.audio import Resampler
+from hub.audio import AudioConverter, AudioSpec, decode_to_pcm
 from hub.contract.errors import (
     EngineOverloadedError,
     EngineUnavailableError,
@@ -98,13 +96,11 @@ class RemoteEngine:
         try:
             if self.settings.remote_format == "wav":
                 _skip_wav_header(response)
-            carry = b""
+            # The upstream's PCM is at our rate: the converter only keeps samples whole.
+            rate = self.settings.remote_sample_rate
+            samples = AudioConverter.for_spec(AudioSpec("pcm"), rate)
             while data := _read(response):
-                data = carry + data
-                whole = len(data) - len(data) % 2  # never split a 16-bit sample
-                carry = data[whole:]
-                if whole:
-                    yield data[:whole]
+                yield from samples.convert(data, rate)
         finally:
             response.close()
 
@@ -186,17 +182,13 @@ def _skip_wav_header(response: HTTPResponse) -> None:
 
 
 def _wav_pcm(wav: bytes, rate: int) -> bytes:
-    """Mono 16-bit PCM at ``rate`` from a whole WAV file."""
+    """Mono 16-bit PCM at ``rate`` from a whole WAV file (any sample width or rate)."""
     try:
-        with wave.open(io.BytesIO(wav)) as reader:
-            width, channels = reader.getsampwidth(), reader.getnchannels()
-            source_rate, frames = reader.getframerate(), reader.readframes(reader.getnframes())
-    except (wave.Error, EOFError) as error:
+        pcm, source_rate, channels = decode_to_pcm(wav, "wav")
+    except ValueError as error:  # UndecodableAudioError included
         raise EngineUnavailableError(f"the upstream sent a bad WAV: {error}") from None
-    if width != 2:
-        raise EngineUnavailableError(f"the upstream WAV has {8 * width}-bit samples, not 16")
-    resampler = Resampler(source_rate, rate, src_channels=channels, dst_channels=1)
-    return resampler.convert(frames) + resampler.flush()
+    converter = AudioConverter.for_spec(AudioSpec("pcm", rate=rate), source_rate, channels)
+    return b"".join([*converter.convert(pcm, source_rate), *converter.flush()])
 
 
 def _upstream_error(error: urllib.error.HTTPError) -> VoicebusError:

@@ -11,15 +11,15 @@ from dataclasses import dataclass
 from fastapi import Response
 
 from adapters.openai.context import AdapterContext
-from adapters.openai.encoding import encode_whole, output_rate
 from adapters.openai.metrics import Timer
-from hub.audio import content_type_for
+from hub.audio import seal_wav
 from hub.client.stream import SynthesisStream
 
 
 @dataclass
 class SpeechJob:
-    """One speech answer in the making: the open stream and its first PCM chunk."""
+    """One speech answer in the making: the open stream (already in the answer's format)
+    and its first chunk of audio."""
 
     ctx: AdapterContext
     stream: SynthesisStream
@@ -32,11 +32,11 @@ class SpeechJob:
     def labels(self) -> dict[str, str]:
         return {"engine": self.stream.engine, "format": self.fmt}
 
-    def headers(self, rate: int) -> dict[str, str]:
+    def headers(self) -> dict[str, str]:
         return {
             "X-Voicebus-Engine": self.stream.engine,
             "X-Voicebus-Voice": self.stream.voice,
-            "X-Voicebus-Sample-Rate": str(rate),
+            "X-Voicebus-Sample-Rate": str(self.stream.output.rate),
             "X-Voicebus-Sentences": str(len(self.stream.sentences)),
             "Cache-Control": "no-store",
         }
@@ -52,29 +52,27 @@ class SpeechJob:
 
 
 async def whole_response(job: SpeechJob) -> Response:
-    """Collect everything, encode once, answer with Content-Length and timing headers."""
+    """Collect everything, answer with Content-Length and timing headers (pcm or wav:
+    a WAV with exact sizes)."""
     ctx = job.ctx
     ctx.metrics.in_flight.inc()
     try:
         async with job.stream:
             pieces = [job.first] if job.first else []
-            pieces += [pcm async for pcm in job.stream]
-        pcm = b"".join(pieces)
-        rate = output_rate(job.fmt, ctx.settings.output_rate)
-        loop = asyncio.get_running_loop()
-        data, out_rate = await loop.run_in_executor(
-            ctx.executor, encode_whole, pcm, job.fmt, job.stream.sample_rate, rate
-        )
+            pieces += [data async for data in job.stream]
+        data = b"".join(pieces)
+        if job.stream.output.encoding == "wav":  # cheap, but a whole file: off the loop
+            data = await asyncio.get_running_loop().run_in_executor(ctx.executor, seal_wav, data)
     finally:
         ctx.metrics.in_flight.dec()
-    duration = len(pcm) / (2 * job.stream.sample_rate)
+    duration = job.stream.output_seconds
     elapsed = job.timer.elapsed()
     ctx.metrics.speech.labels(**job.labels, delivery="whole").inc()
     ctx.metrics.ttfb.labels(**job.labels).observe(elapsed)
     job.record_finish(elapsed, duration)
-    headers = job.headers(out_rate) | {
+    headers = job.headers() | {
         "X-Audio-Duration": f"{duration:.3f}",
         "X-Generation-Time": f"{elapsed:.3f}",
         "X-Real-Time-Factor": f"{elapsed / duration:.3f}" if duration else "0",
     }
-    return Response(content=data, media_type=content_type_for(job.fmt), headers=headers)
+    return Response(content=data, media_type=job.stream.output.content_type, headers=headers)

@@ -1,15 +1,18 @@
 """``POST /v1/audio/speech``: OpenAI's speech endpoint over the hub.
 
 Everything that can be refused is refused before the answer starts: the request is
-validated, the voice routed and the hub stream opened, and the first PCM chunk awaited, so
+validated, the voice routed and the hub stream opened, and the first audio awaited, so
 an unknown voice is a 400, a missing engine a 503 and an overloaded one a 429. Then:
 
 * ``stream_format: "sse"``: server-sent events as the audio is made;
 * ``pcm`` or ``wav`` of one sentence of at most ``collect_max_chars`` characters: the whole
-  file at once, with ``Content-Length``, ``X-Audio-Duration``, ``X-Generation-Time`` and
-  ``X-Real-Time-Factor`` (an engine makes a sentence in one piece, and these formats cost
-  nothing to encode, so waiting for the end costs no latency);
+  file at once (WAV with exact sizes), with ``Content-Length``, ``X-Audio-Duration``,
+  ``X-Generation-Time`` and ``X-Real-Time-Factor`` (an engine makes a sentence in one
+  piece, and these formats cost nothing to encode, so waiting for the end costs no latency);
 * anything else: the file's bytes streamed as each sentence is synthesised and encoded.
+
+The hub stream is opened in the answer's format (``output_spec``), so this adapter does
+no audio conversion of its own.
 """
 
 from __future__ import annotations
@@ -21,11 +24,12 @@ from fastapi import APIRouter, Depends, Response
 from adapters.openai.catalog import VoiceTarget
 from adapters.openai.context import AdapterContext, Context, require_api_key
 from adapters.openai.delivery import SpeechJob, whole_response
+from adapters.openai.encoding import output_spec
 from adapters.openai.errors import ApiError, from_voicebus
 from adapters.openai.metrics import Timer
 from adapters.openai.schemas import SpeechRequest
 from adapters.openai.streaming import streamed_response
-from hub.audio import CONTENT_TYPES
+from hub.audio import CONTENT_TYPES, AudioSpec
 from hub.client.stream import SynthesisStream
 from hub.contract.errors import InvalidRequestError, VoiceNotFoundError
 
@@ -74,6 +78,7 @@ async def open_stream(
     speed: float = 1.0,
     instructions: str | None = None,
     param: str = "input",
+    output: AudioSpec | None = None,
 ) -> SynthesisStream:
     """Route the voice and start synthesis; hub errors become answers naming the field.
 
@@ -88,6 +93,7 @@ async def open_stream(
             speed=speed,
             instructions=instructions,
             engine=engine,
+            output=output,
         )
     except VoiceNotFoundError:
         if target is None and language:
@@ -100,7 +106,7 @@ async def open_stream(
 
 
 async def first_chunk(stream: SynthesisStream) -> bytes | None:
-    """The first PCM of the stream (None if it has no audio); errors close the stream."""
+    """The first audio of the stream (None if it has none); errors close the stream."""
     try:
         return await anext(stream)
     except StopAsyncIteration:
@@ -129,6 +135,7 @@ async def create_speech(body: SpeechRequest, ctx: Context) -> Response:
         language=body.language,
         speed=body.speed,
         instructions=body.instructions,
+        output=output_spec(body.response_format, ctx.settings.output_rate),
     )
     first = await first_chunk(stream)
     job = SpeechJob(ctx, stream, body.response_format, body.input, timer, first)

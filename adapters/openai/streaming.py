@@ -1,6 +1,7 @@
 """Streamed speech answers: the file's bytes, or server-sent events, as the engine works.
 
-Each engine chunk is forwarded as soon as it is encoded. The hub stream is read by its own
+The hub stream yields the answer's format already (the hub client encodes, off the loop);
+each chunk is forwarded as soon as it comes. The hub stream is read by its own
 task into a short queue, so a client hanging up (which cancels the response task) never
 interrupts the hub stream half-way: the reader is cancelled and the stream closed cleanly,
 which publishes the cancels that stop the engines' work. A failure after the first byte
@@ -24,15 +25,13 @@ from starlette.responses import StreamingResponse
 from starlette.types import Receive, Scope, Send
 
 from adapters.openai.delivery import SpeechJob
-from adapters.openai.encoding import AsyncEncoder, output_rate
 from adapters.openai.errors import from_voicebus
-from hub.audio import content_type_for
 from hub.contract.errors import InternalError, VoicebusError
 
 _LOGGER = logging.getLogger(__name__)
 
 READ_AHEAD = 8
-"""Engine chunks (about 0.7 s of audio each) read ahead of a slow client."""
+"""Chunks of the answer (about 0.7 s of audio each) read ahead of a slow client."""
 
 
 class StreamAborted(Exception):
@@ -69,15 +68,14 @@ class AudioStreamResponse(StreamingResponse):
 
 
 class _Pump:
-    """Encoded bytes of the stream, one engine chunk at a time; None once flushed.
+    """Bytes of the answer as the hub stream yields them; None at the end.
 
-    A reader task (a plain asyncio task, outside the response's cancel scope) moves PCM
+    A reader task (a plain asyncio task, outside the response's cancel scope) moves them
     from the hub stream into a short queue.
     """
 
-    def __init__(self, job: SpeechJob, encoder: AsyncEncoder) -> None:
+    def __init__(self, job: SpeechJob) -> None:
         self._job = job
-        self.encoder = encoder
         self._queue: asyncio.Queue[bytes | BaseException | None] = asyncio.Queue(READ_AHEAD)
         self._done = False
         self._reader = asyncio.create_task(self._read(), name="openai-speech-reader")
@@ -87,8 +85,8 @@ class _Pump:
         try:
             if self._job.first is not None:
                 await self._queue.put(self._job.first)
-                async for pcm in stream:
-                    await self._queue.put(pcm)
+                async for data in stream:
+                    await self._queue.put(data)
             await self._queue.put(None)
         except VoicebusError as error:
             await self._queue.put(error)
@@ -105,8 +103,7 @@ class _Pump:
             raise item
         if item is None:
             self._done = True
-            return await self.encoder.flush()
-        return await self.encoder.encode(item)
+        return item
 
     async def close(self) -> None:
         """Stop reading and close the hub stream, which cancels the engines' work."""
@@ -114,7 +111,6 @@ class _Pump:
         with contextlib.suppress(asyncio.CancelledError):
             await self._reader
         await self._job.stream.aclose()
-        self.encoder.close()
 
 
 class _Outcome:
@@ -151,7 +147,7 @@ class _Outcome:
         self.job.ctx.metrics.error(error.code.value, stage="stream")
 
     async def close(self) -> None:
-        """Close the hub stream (cancelling engine work) and the encoder; runs once."""
+        """Close the hub stream (cancelling engine work and releasing its codec); runs once."""
         if self._closed:
             return
         self._closed = True
@@ -221,18 +217,12 @@ async def _sse_body(outcome: _Outcome) -> AsyncIterator[bytes]:
 async def streamed_response(job: SpeechJob, *, sse: bool) -> StreamingResponse:
     """Bytes (or SSE events) as the engine makes them."""
     ctx = job.ctx
-    rate = output_rate(job.fmt, ctx.settings.output_rate)
-    try:
-        encoder = await AsyncEncoder.open(ctx.executor, job.fmt, job.stream.sample_rate, rate)
-    except BaseException:
-        await job.stream.aclose()
-        raise
-    outcome = _Outcome(job, _Pump(job, encoder))
-    headers = job.headers(encoder.output_rate)
+    outcome = _Outcome(job, _Pump(job))
+    headers = job.headers()
     ctx.metrics.speech.labels(**job.labels, delivery="sse" if sse else "audio").inc()
     if sse:
         headers["X-Accel-Buffering"] = "no"
         body, media_type = _sse_body(outcome), "text/event-stream"
     else:
-        body, media_type = _raw_body(outcome), content_type_for(job.fmt)
+        body, media_type = _raw_body(outcome), job.stream.output.content_type
     return AudioStreamResponse(body, outcome.close, media_type=media_type, headers=headers)

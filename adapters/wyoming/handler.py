@@ -43,6 +43,7 @@ from adapters.wyoming.info import build_info
 from adapters.wyoming.response import ClientGoneError, Response
 from adapters.wyoming.settings import WyomingSettings
 from adapters.wyoming.voices import choose_voice
+from hub.audio import AudioSpec
 from hub.client import HubClient
 from hub.contract.errors import InvalidRequestError, VoicebusError
 from hub.contract.schemas import ErrorCode
@@ -245,6 +246,9 @@ class WyomingHandler(AsyncEventHandler):
             speaker=choice.speaker,
             language=choice.language,
             engine=choice.route.engine,
+            # Raw PCM at the voice's rate, samples_per_chunk per audio-chunk event; the last
+            # chunk is left short: Wyoming takes any size, and padding would add audio.
+            output=AudioSpec("pcm", frame_samples=self._settings.samples_per_chunk, pad=False),
         )
         if not self._running:  # stopped while the voice was being resolved
             await stream.aclose()
@@ -255,7 +259,6 @@ class WyomingHandler(AsyncEventHandler):
             self._send,
             self._response_failed,
             streamed=streamed,
-            samples_per_chunk=self._settings.samples_per_chunk,
             label=f"{self._peer} request {self._requests}",
         )
 

@@ -4,7 +4,9 @@ Every response, one-shot or streamed, is exactly one ``audio-start``, the chunks
 ``audio-stop``; a streamed response then ends with ``synthesize-stopped``. One pair for the
 whole answer is what both Home Assistant paths need: the one-shot reader stops at the first
 ``audio-stop`` and the streaming reader writes a single WAV header from the first
-``audio-start``. One stream is one voice, so the format never changes inside it.
+``audio-start``. One stream is one format (the hub stream's output spec: raw PCM at the
+voice's rate, cut by the hub into ``samples_per_chunk`` frames), so it never changes
+inside it and each hub chunk is one ``audio-chunk`` event.
 
 The task runs beside the connection's reader, so text keeps arriving (``feed``) while audio
 for earlier sentences is already going out. It always ends by closing the synthesis
@@ -16,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 
 from wyoming.audio import AudioChunk, AudioStart, AudioStop
 from wyoming.event import Event
@@ -42,7 +44,6 @@ class Response:
         on_failure: OnFailure,
         *,
         streamed: bool,
-        samples_per_chunk: int,
         label: str,
     ) -> None:
         self.stream = stream
@@ -50,7 +51,6 @@ class Response:
         self._send = send
         self._on_failure = on_failure
         self._frame_bytes = stream.sample_width * stream.channels
-        self._chunk_bytes = samples_per_chunk * self._frame_bytes
         self._label = label
         self._frames_sent = 0
         self._began = time.monotonic()
@@ -112,13 +112,8 @@ class Response:
                 timestamp=0,
             ).event()
         )
-        held = b""
         async for pcm in stream:
-            data = held + pcm
-            cut = len(data) - len(data) % self._frame_bytes
-            held = data[cut:]
-            for piece in _pieces(data[:cut], self._chunk_bytes):
-                await self._send_chunk(piece)
+            await self._send_chunk(pcm)
         await self._send(AudioStop(timestamp=self._timestamp()).event())
         if self.streamed:
             await self._send(SynthesizeStopped().event())
@@ -159,8 +154,3 @@ class Response:
             first,
             elapsed,
         )
-
-
-def _pieces(data: bytes, size: int) -> Iterator[bytes]:
-    for offset in range(0, len(data), size):
-        yield data[offset : offset + size]

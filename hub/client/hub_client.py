@@ -1,7 +1,11 @@
-"""The hub client: what every adapter calls to turn text into streaming PCM.
+"""The hub client: what every adapter calls to turn text into streaming audio.
 
     async for pcm in hub.synthesize("Hello there. How are you?", voice="en_US-joe-medium"):
         ...
+
+    stream = await hub.open(text, voice, output=AudioSpec("mulaw", frame_ms=20))
+    stream.output.rate, stream.output.content_type   # known before the first chunk
+    async for frame in stream: ...                   # 160-byte frames
 
 Behind that: the voice is routed to an engine from live discovery, the text is split into
 sentences, several sentences are in flight at once (spread over the engine's workers by the
@@ -16,15 +20,18 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
 
 from nats.aio.client import Client
 from pydantic import Field
 
+from hub.audio import AudioSpec
 from hub.bus import connect
 from hub.client.control import ControlAnswer, send_control
 from hub.client.discovery import Discovery, VoiceRoute
 from hub.client.routing import Router
-from hub.client.sentence_call import CallOptions
+from hub.client.sentence_call import BusSentenceSource, CallOptions
+from hub.client.source import SentenceSource
 from hub.client.status import adapter_statuses
 from hub.client.stream import SynthesisStream
 from hub.client.text import DEFAULT_MAX_SENTENCE_CHARS
@@ -57,6 +64,9 @@ class ClientSettings(VoicebusSettings, NatsOptions, LibraryOptions):
     max_text_chars: int = Field(default=200_000, ge=1)
     max_sentence_chars: int = Field(default=DEFAULT_MAX_SENTENCE_CHARS, ge=20)
     discovery_wait: float = Field(default=3.0, ge=0, description="Wait for engines to appear.")
+    audio_threads: int = Field(
+        default=2, ge=1, description="Threads that encode compressed output for all streams."
+    )
     fallbacks: dict[str, list[str]] = Field(
         default_factory=dict,
         description="Fallback chains by voice or engine name: steps 'engine' or 'engine:voice'.",
@@ -64,12 +74,26 @@ class ClientSettings(VoicebusSettings, NatsOptions, LibraryOptions):
 
 
 class HubClient:
-    def __init__(self, nc: Client, settings: ClientSettings, *, owns_connection: bool = False):
+    def __init__(
+        self,
+        nc: Client,
+        settings: ClientSettings,
+        *,
+        owns_connection: bool = False,
+        sentence_source: SentenceSource | None = None,
+    ):
         self.nc = nc
         self.settings = settings
         self.subjects = Subjects(settings.subject_prefix)
         self.discovery = Discovery(nc, self.subjects)
         self.router = Router(self.discovery, settings.default_voice, settings.fallbacks)
+        self.sentence_source: SentenceSource = sentence_source or BusSentenceSource(
+            nc, self.subjects, self._call_options()
+        )
+        """Makes each sentence: the bus by default; wrap it to add a cache."""
+        self._audio_pool = ThreadPoolExecutor(
+            max_workers=settings.audio_threads, thread_name_prefix="voicebus-audio"
+        )
         self._owns_connection = owns_connection
         self._library: VoiceLibrary | None = None
         self._library_lock = asyncio.Lock()
@@ -86,6 +110,7 @@ class HubClient:
 
     async def close(self) -> None:
         await self.discovery.stop()
+        self._audio_pool.shutdown(wait=False, cancel_futures=True)
         if self._owns_connection and not self.nc.is_closed:
             try:
                 await self.nc.drain()
@@ -199,11 +224,14 @@ class HubClient:
         speed: float = 1.0,
         instructions: str | None = None,
         engine: str | None = None,
+        output: AudioSpec | None = None,
     ) -> SynthesisStream:
         """Validate, route and start a stream; all input errors are raised here, before audio.
 
         With ``text=None`` the stream takes text incrementally: ``stream.feed(fragment)``
-        as it arrives and ``stream.end_input()`` at the end.
+        as it arrives and ``stream.end_input()`` at the end. ``output`` is the format the
+        stream yields (``stream.output`` says what it resolved to); without it, mono s16le
+        at the voice's rate.
         """
         if not 0.25 <= speed <= 4.0:
             raise InvalidRequestError(f"speed {speed} is out of range", "use 0.25 to 4.0")
@@ -219,8 +247,7 @@ class HubClient:
                 f"speakers: {', '.join(speakers)}" if speakers else "it has a single speaker",
             )
         stream = SynthesisStream(
-            self.nc,
-            self.subjects,
+            self.sentence_source,
             routes,
             self._call_options(),
             template={
@@ -234,6 +261,8 @@ class HubClient:
             max_text_chars=self.settings.max_text_chars,
             max_sentence_chars=self.settings.max_sentence_chars,
             requested_engine=engine,
+            output=output,
+            executor=self._audio_pool,
         )
         if text is not None:
             stream.feed(text)
@@ -243,7 +272,8 @@ class HubClient:
     async def synthesize(
         self, text: str, voice: str | None = None, **options: object
     ) -> AsyncIterator[bytes]:
-        """Yield mono s16le PCM for ``text`` (rate: ``(await hub.open(...)).sample_rate``)."""
+        """Yield mono s16le PCM for ``text`` (rate: ``(await hub.open(...)).sample_rate``),
+        or audio in ``output=AudioSpec(...)``."""
         stream = await self.open(text, voice, **options)  # type: ignore[arg-type]
         async with stream:
             async for pcm in stream:

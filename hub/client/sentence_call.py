@@ -1,7 +1,9 @@
 """One synthesis request on the bus (normally one sentence) and its reply stream.
 
 A call subscribes to a fresh inbox, publishes the request, and pumps the reply stream into
-a queue that the stream reads in order: PCM ``bytes``, then a ``StreamEnd`` or an exception.
+a queue that the stream reads in order: PCM chunks (with their rate), then a ``StreamEnd``
+or an exception. :class:`BusSentenceSource` is the stream's default
+:class:`~hub.client.source.SentenceSource`: it makes a call and starts it.
 Timeouts: ``start_timeout`` for a worker to accept, ``idle_timeout`` between messages (workers
 send keepalives while busy), and the request's deadline. A worker lost before any audio came
 back is retried with a fresh request id, so a crash or a NATS restart costs a little time,
@@ -22,8 +24,8 @@ from nats.aio.client import Client
 from nats.aio.msg import Msg
 from nats.aio.subscription import Subscription
 
-from hub.audio import Resampler
 from hub.client.discovery import VoiceRoute
+from hub.client.source import PcmChunk
 from hub.contract.errors import (
     EngineUnavailableError,
     InternalError,
@@ -75,11 +77,25 @@ _FALLBACK_CODES = frozenset(
 )
 
 
+class BusSentenceSource:
+    """Sentences made by engines on the bus (the stream's default source)."""
+
+    def __init__(self, nc: Client, subjects: Subjects, options: CallOptions) -> None:
+        self._nc = nc
+        self._subjects = subjects
+        self.options = options
+
+    def start(self, request: SynthesisRequest, routes: list[VoiceRoute]) -> SentenceCall:
+        call = SentenceCall(self._nc, self._subjects, routes, request, self.options)
+        call.begin()
+        return call
+
+
 class SentenceCall:
     """One sentence on the bus, following the route chain until an engine makes it.
 
-    PCM is resampled to ``target_rate`` when a fallback voice has another rate, so one
-    stream keeps one format.
+    Each chunk carries the rate of the voice that made it (a fallback voice may have
+    another rate); the stream's converter brings it to the stream's format.
     """
 
     def __init__(
@@ -89,7 +105,6 @@ class SentenceCall:
         routes: list[VoiceRoute],
         request: SynthesisRequest,
         options: CallOptions,
-        target_rate: int,
     ) -> None:
         self._nc = nc
         self._subjects = subjects
@@ -97,21 +112,25 @@ class SentenceCall:
         self._route_index = 0
         self.request = request
         self._options = options
-        self._target_rate = target_rate
-        self._resampler = self._resampler_for(routes[0])
         self.fallbacks = 0
-        self._items: asyncio.Queue[bytes | StreamEnd | BaseException] = asyncio.Queue()
+        self._items: asyncio.Queue[PcmChunk | StreamEnd | BaseException] = asyncio.Queue()
         self._chunks_received = 0
         self.start: StreamStart | None = None
         self.end: StreamEnd | None = None
         self.finished = False
-        self._task = asyncio.create_task(self._run(), name=f"call-{request.request_id}")
+        self._task: asyncio.Task[None] | None = None
 
-    async def chunks(self) -> AsyncIterator[bytes]:
+    def begin(self) -> None:
+        """Publish the request and start receiving its audio (once)."""
+        if self._task is None:
+            self._task = asyncio.create_task(self._run(), name=f"call-{self.request.request_id}")
+
+    async def chunks(self) -> AsyncIterator[PcmChunk]:
         """PCM in order; raises the call's typed error if it failed."""
+        self.begin()
         while True:
             item = await self._items.get()
-            if isinstance(item, bytes):
+            if isinstance(item, PcmChunk):
                 yield item
             elif isinstance(item, StreamEnd):
                 self.end = item
@@ -121,7 +140,7 @@ class SentenceCall:
 
     async def cancel(self, reason: str = "client") -> None:
         """Stop waiting and tell the worker to stop generating."""
-        if not self._task.done():
+        if self._task is not None and not self._task.done():
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
@@ -140,16 +159,19 @@ class SentenceCall:
     def _has_fallback(self) -> bool:
         return self._chunks_received == 0 and self._route_index + 1 < len(self._routes)
 
-    def _resampler_for(self, route: VoiceRoute) -> Resampler | None:
-        rate = route.voice.sample_rate
-        return Resampler(rate, self._target_rate) if rate != self._target_rate else None
+    @property
+    def sample_rate(self) -> int:
+        """Rate of the audio now arriving: the engine's word, else the route's voice."""
+        if self.start is not None:
+            return self.start.sample_rate
+        return self._routes[self._route_index].voice.sample_rate
 
     def _fall_back(self, error: VoicebusError) -> None:
         self._route_index += 1
         route = self._routes[self._route_index]
         _LOGGER.warning("%s; falling back to %s/%s", error.message, route.engine, route.voice.name)
         self.fallbacks += 1
-        self._resampler = self._resampler_for(route)
+        self.start = None  # the next engine says its own format
         self.request = self.request.model_copy(
             update={"request_id": new_request_id(), "voice": route.voice.name}
         )
@@ -227,11 +249,10 @@ class SentenceCall:
                     raise InternalError(f"audio chunk {expected_seq} was lost (got {seq})")
                 expected_seq += 1
                 self._chunks_received += 1
-                self._put_pcm(msg.data)
+                if msg.data:
+                    self._items.put_nowait(PcmChunk(msg.data, self.sample_rate))
             elif kind == MessageKind.END:
                 self.finished = True
-                if self._resampler is not None:
-                    self._put_pcm(self._resampler.flush(), convert=False)
                 self._items.put_nowait(StreamEnd.model_validate_json(msg.data))
                 return
             elif kind == MessageKind.ERROR:
@@ -239,12 +260,6 @@ class SentenceCall:
                 raise error_from_stream(StreamError.model_validate_json(msg.data))
             elif kind != MessageKind.KEEPALIVE:
                 _LOGGER.debug("ignoring a reply of unknown kind %r", kind)
-
-    def _put_pcm(self, pcm: bytes, *, convert: bool = True) -> None:
-        if convert and self._resampler is not None:
-            pcm = self._resampler.convert(pcm)
-        if pcm:
-            self._items.put_nowait(pcm)
 
     async def _next(self, sub: Subscription, timeout: float) -> Msg:
         remaining = self.request.deadline - time.time()

@@ -1,9 +1,11 @@
-"""A synthesis stream: sentences in, ordered PCM out, several sentences in flight.
+"""A synthesis stream: sentences in, ordered audio out, several sentences in flight.
 
 Text arrives whole (``feed`` + ``end_input`` at once) or in fragments (Wyoming streaming);
-each complete sentence becomes a ``SentenceCall`` as soon as the in-flight window allows.
-Audio is yielded strictly in sentence order: later sentences that finish first wait in their
-call's queue. Closing the stream cancels every call still running.
+each complete sentence is handed to the stream's ``SentenceSource`` (the bus, by default)
+as soon as the in-flight window allows. Audio is yielded strictly in sentence order: later
+sentences that finish first wait in their own queue. Every sentence's PCM goes through the
+stream's one converter into ``output`` (by default mono s16le at the first route's rate).
+Closing the stream cancels every sentence still being made.
 """
 
 from __future__ import annotations
@@ -11,23 +13,23 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncGenerator
+from concurrent.futures import Executor
 from typing import Any
 
-from nats.aio.client import Client
-
+from hub.audio import AudioSpec, OutputFormat
+from hub.client.conversion import StreamConversion
 from hub.client.discovery import VoiceRoute
-from hub.client.sentence_call import CallOptions, SentenceCall
+from hub.client.sentence_call import CallOptions
+from hub.client.source import SentenceAudio, SentenceSource
 from hub.client.text import SentenceBuffer
 from hub.contract.errors import TextTooLongError
 from hub.contract.schemas import StreamEnd, SynthesisRequest
-from hub.contract.subjects import Subjects
 
 
 class SynthesisStream:
     def __init__(
         self,
-        nc: Client,
-        subjects: Subjects,
+        source: SentenceSource,
         routes: list[VoiceRoute],
         options: CallOptions,
         *,
@@ -36,9 +38,10 @@ class SynthesisStream:
         max_text_chars: int,
         max_sentence_chars: int,
         requested_engine: str | None = None,
+        output: AudioSpec | None = None,
+        executor: Executor | None = None,
     ) -> None:
-        self._nc = nc
-        self._subjects = subjects
+        self._source = source
         self.routes = routes
         self.route = routes[0]
         self.fallbacks = 0
@@ -54,7 +57,10 @@ class SynthesisStream:
         self.stats: list[StreamEnd] = []
         self.served_by: list[str] = []
         """Worker instance that made each finished sentence, in order."""
-        self._calls: dict[int, SentenceCall] = {}
+        self.output: OutputFormat = (output or AudioSpec()).resolve(routes[0].voice.sample_rate)
+        """What the stream yields (encoding, rate, channels, content type), known at once."""
+        self._conversion = StreamConversion(self.output, executor)
+        self._calls: dict[int, SentenceAudio] = {}
         self._launched = 0
         self._current = 0
         self._chars = 0
@@ -75,10 +81,21 @@ class SynthesisStream:
 
     @property
     def sample_rate(self) -> int:
-        return self.route.voice.sample_rate
+        """Rate of the output (the first route's voice unless the output spec says)."""
+        return self.output.rate
 
-    sample_width = 2
-    channels = 1
+    @property
+    def sample_width(self) -> int:
+        return self.output.sample_width
+
+    @property
+    def channels(self) -> int:
+        return self.output.channels
+
+    @property
+    def output_seconds(self) -> float:
+        """Audio time yielded so far, measured on the output (padding included)."""
+        return self._conversion.seconds
 
     @property
     def fell_back(self) -> bool:
@@ -131,9 +148,7 @@ class SynthesisStream:
                 priority=index,
                 **self._template,
             )
-            self._calls[index] = SentenceCall(
-                self._nc, self._subjects, self.routes, request, self._options, self.sample_rate
-            )
+            self._calls[index] = self._source.start(request, self.routes)
             self._launched += 1
 
     # ---- output ----------------------------------------------------------------------
@@ -151,13 +166,16 @@ class SynthesisStream:
             while True:
                 while self._current >= len(self.sentences):
                     if self._input_closed:
+                        for data in await self._conversion.flush():
+                            yield data
                         return
                     self._more.clear()
                     await self._more.wait()
                 call = self._calls[self._current]
-                async for pcm in call.chunks():
+                async for chunk in call.chunks():
                     self._serving_engine = self._serving_engine or call.engine
-                    yield pcm
+                    for data in await self._conversion.convert(chunk.pcm, chunk.rate):
+                        yield data
                 if call.end is not None:
                     self.stats.append(call.end)
                 if call.start is not None:
@@ -167,6 +185,7 @@ class SynthesisStream:
                 self._current += 1
                 self._launch_ready()
         finally:
+            self._conversion.close()
             await self._cancel_all("stream closed")
 
     async def _cancel_all(self, reason: str) -> None:
@@ -180,6 +199,7 @@ class SynthesisStream:
         if self._generator is not None:
             await self._generator.aclose()
         else:
+            self._conversion.close()
             await self._cancel_all("stream closed")
 
     async def __aenter__(self) -> SynthesisStream:
