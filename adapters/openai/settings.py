@@ -89,7 +89,9 @@ class OpenAISettings(AdapterSettings):
         description="Rate for mp3/aac/flac/wav; None keeps the engine's rate. "
         "pcm is always 24000 Hz and opus 48000 Hz.",
     )
-    encode_threads: int = Field(default=4, ge=1, description="Threads encoding audio.")
+    encode_threads: int = Field(
+        default=4, ge=1, description="Threads sealing whole WAV answers and provider WAVs."
+    )
     retry_after: int = Field(
         default=5, ge=1, description="Retry-After seconds sent with 429 and 503 answers."
     )
