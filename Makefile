@@ -72,4 +72,4 @@ engine-env-chatterbox: .venv-chatterbox/.installed  ## build the Chatterbox (+ T
 engine-envs: engine-env-xtts engine-env-chatterbox  ## build every heavy engine environment
 
 test-engines: $(STAMP) engine-envs  ## voice library + engine contract and cloning tests
-	$(BIN)/pytest tests/test_library.py tests/engines
+	$(BIN)/pytest tests/hub/store/test_library.py tests/engines

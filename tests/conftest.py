@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -118,6 +119,58 @@ def start_engine(engine_logs: Path) -> Iterator[Any]:
 
 def client_settings(url: str, **overrides: Any) -> ClientSettings:
     return ClientSettings(nats_url=url, **overrides)
+
+
+class PrivateBus:
+    """A subject prefix of one test's own on the session's nats-server: the engines and
+    clients it starts see nothing of other tests, and are stopped after the test."""
+
+    def __init__(self, url: str, prefix: str, engine_logs: Path) -> None:
+        self.url = url
+        self.prefix = prefix
+        self._engine_logs = engine_logs
+        self.engines: list[EngineProcess] = []
+        self._clients: list[HubClient] = []
+
+    def engine(self, name: str = "piper", **env: str) -> EngineProcess:
+        """A real worker of engine ``name`` on this prefix, started and on the bus."""
+        env = {"VOICEBUS_SUBJECT_PREFIX": self.prefix, **env}
+        engine = EngineProcess(self.url, name, log_dir=self._engine_logs, **env).start()
+        self.engines.append(engine)
+        engine.instance()
+        return engine
+
+    def settings(self, **overrides: Any) -> ClientSettings:
+        return client_settings(self.url, subject_prefix=self.prefix, **overrides)
+
+    async def client(self, voice: str | None = None, **overrides: Any) -> HubClient:
+        """A connected client on this prefix; with ``voice``, once that voice is live."""
+        client = await HubClient.connect(self.settings(**overrides), f"test-{self.prefix}")
+        self._clients.append(client)
+        if voice is not None:
+            await client.wait_for_voice(voice)
+        return client
+
+    def env(self) -> dict[str, str]:
+        """The environment of a ``voicebus`` command that talks to this prefix."""
+        return {**os.environ, "VOICEBUS_NATS_URL": self.url, "VOICEBUS_SUBJECT_PREFIX": self.prefix}
+
+    async def close(self) -> None:
+        for client in self._clients:
+            await client.close()
+        for engine in self.engines:
+            engine.stop()
+
+
+@pytest.fixture
+async def private_bus(
+    nats_server: NatsServer, engine_logs: Path, request: pytest.FixtureRequest
+) -> AsyncIterator[PrivateBus]:
+    """Engines and clients on a subject prefix of this test's own (named after the test)."""
+    name = re.sub(r"[^A-Za-z0-9_-]+", "-", request.node.name).strip("-")[:40]
+    bus = PrivateBus(nats_server.url, f"{name}-{uuid.uuid4().hex[:6]}", engine_logs)
+    yield bus
+    await bus.close()
 
 
 @pytest.fixture(scope="session")

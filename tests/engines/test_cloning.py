@@ -18,7 +18,7 @@ from hub.store.library import VoiceLibrary
 from tests.engines.bus import call, request
 from tests.engines.conftest import RunningEngine
 from tests.helpers import collect
-from tests.test_library import wav_clip
+from tests.hub.store.test_library import wav_clip
 
 TEXT = "Hello from the voice library."
 RATE = 24000

@@ -6,11 +6,9 @@ from hub.audio import wav_bytes
 from hub.client import ClientSettings, HubClient
 from hub.process.natsserver import NatsServer
 from hub.store.library import VoiceLibrary
+from tests.adapters.openai.support import RunningAdapter, adapter_settings, running_adapter
 from tests.conftest import DEFAULT_VOICE
 from tests.helpers import collect, story
-from tests.openai_support import RunningAdapter, adapter_settings, running_adapter
-
-pytest_plugins = ["tests.openai_fixtures"]
 
 
 async def _clip(hub: HubClient, sentences: int) -> bytes:

@@ -16,11 +16,14 @@ import pytest
 from hub.audio import decode_to_pcm
 from hub.client import ClientSettings, HubClient
 from hub.process.natsserver import NatsServer
+from tests.adapters.openai.support import (
+    RunningAdapter,
+    adapter_settings,
+    running_adapter,
+    sentences,
+)
 from tests.conftest import DEFAULT_VOICE
 from tests.helpers import assert_is_speech
-from tests.openai_support import RunningAdapter, adapter_settings, running_adapter, sentences
-
-pytest_plugins = ["tests.openai_fixtures"]
 
 LONG = sentences(8)
 

@@ -11,9 +11,9 @@ import pytest
 from hub.client import HubClient
 from hub.contract.errors import EngineUnavailableError
 from hub.process.natsserver import NatsServer
+from tests.adapters.openai.support import RunningAdapter, adapter_settings, running_adapter
 from tests.conftest import EngineProcess, client_settings
 from tests.helpers import assert_is_speech, collect, story
-from tests.openai_support import RunningAdapter, adapter_settings, running_adapter
 
 PREFIX = "remote"
 KEY = "upstream-secret"

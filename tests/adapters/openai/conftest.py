@@ -1,4 +1,4 @@
-"""Fixtures of the OpenAI adapter tests (loaded with ``pytest_plugins``)."""
+"""Fixtures of the OpenAI adapter tests: a running adapter on the shared hub client."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 
 from hub.client import ClientSettings, HubClient
 from hub.process.natsserver import NatsServer
-from tests.openai_support import RunningAdapter, adapter_settings, running_adapter
+from tests.adapters.openai.support import RunningAdapter, adapter_settings, running_adapter
 
 
 @pytest.fixture(scope="session")

@@ -18,7 +18,7 @@ import pytest
 
 from tests.helpers import free_port
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[3]
 UV = ROOT / ".venv-uv" / "bin" / "uv"
 TOY = Path(__file__).resolve().parent / "toy_plugin"
 

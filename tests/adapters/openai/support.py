@@ -1,8 +1,8 @@
 """Shared parts of the OpenAI adapter tests: the real adapter served by uvicorn on a free
 port, in the session's event loop, against the real bus; clients are the official SDK.
 
-The fixtures live in ``tests/openai_fixtures.py``; test modules load them with
-``pytest_plugins = ["tests.openai_fixtures"]``.
+The fixtures live in ``tests/adapters/openai/conftest.py``, so every test module there has
+them.
 """
 
 from __future__ import annotations

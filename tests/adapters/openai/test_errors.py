@@ -9,9 +9,12 @@ import openai
 import pytest
 
 from hub.client import HubClient
-from tests.openai_support import MISSING_ENGINE, RunningAdapter, adapter_settings, running_adapter
-
-pytest_plugins = ["tests.openai_fixtures"]
+from tests.adapters.openai.support import (
+    MISSING_ENGINE,
+    RunningAdapter,
+    adapter_settings,
+    running_adapter,
+)
 
 
 async def speak(server: RunningAdapter, api_key: str = "unused", **fields: Any) -> bytes:

@@ -9,10 +9,8 @@ import openai
 import pytest
 
 from hub.audio import decode_to_pcm
+from tests.adapters.openai.support import MISSING_ENGINE, RunningAdapter, speech_seconds
 from tests.helpers import assert_is_speech
-from tests.openai_support import MISSING_ENGINE, RunningAdapter, speech_seconds
-
-pytest_plugins = ["tests.openai_fixtures"]
 
 
 async def test_models_list_and_retrieve(openai_server: RunningAdapter) -> None:

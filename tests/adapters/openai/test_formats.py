@@ -7,10 +7,8 @@ import asyncio
 import pytest
 
 from hub.audio import decode_to_pcm
+from tests.adapters.openai.support import RunningAdapter, speech_seconds
 from tests.helpers import assert_is_speech, speech_seconds_range
-from tests.openai_support import RunningAdapter, speech_seconds
-
-pytest_plugins = ["tests.openai_fixtures"]
 
 TEXT = "The quick brown fox jumps over the lazy dog. It was a sunny day in the park."
 ONE_SENTENCE = "Please bring me a cup of tea with some milk."

@@ -11,9 +11,7 @@ import pytest
 from adapters.openai.app import OpenAIAdapter, create_app
 from adapters.openai.settings import OPENAI_VOICES, OpenAISettings
 from hub.client import HubClient
-from tests.openai_support import RunningAdapter, adapter_settings
-
-pytest_plugins = ["tests.openai_fixtures"]
+from tests.adapters.openai.support import RunningAdapter, adapter_settings
 
 
 def test_defaults_map_every_openai_voice_to_the_default_voice() -> None:

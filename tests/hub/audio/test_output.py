@@ -6,7 +6,7 @@ import av
 import pytest
 
 from hub.audio import AudioConverter, AudioSpec, UndecodableAudioError, decode_to_pcm
-from tests.test_audio import DURATION, RATE, TONE_HZ, chunks, dominant_hz, speechy_tone
+from tests.hub.audio.test_audio import DURATION, RATE, TONE_HZ, chunks, dominant_hz, speechy_tone
 
 CONTAINER_RATES = {"mp3": 22050, "opus": 48000, "aac": 22050, "flac": 22050, "wav": 22050}
 TOLERANCE = {"mp3": 0.1, "opus": 0.1, "aac": 0.1, "flac": 0.02, "wav": 0.02}

@@ -83,7 +83,7 @@ async def test_openai_answer_names_the_fallback_and_counts_it(
     nats_server: NatsServer, piper_engine: EngineProcess
 ) -> None:
     from hub.client import ClientSettings
-    from tests.openai_support import adapter_settings, running_adapter
+    from tests.adapters.openai.support import adapter_settings, running_adapter
 
     settings = ClientSettings(nats_url=nats_server.url, fallbacks={"chatterbox": ["piper"]})
     hub = await HubClient.connect(settings, "test-fallback-openai")
