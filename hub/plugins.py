@@ -36,6 +36,8 @@ _LOGGER = logging.getLogger(__name__)
 
 ADAPTER_GROUP = "voicebus.adapters"
 ENGINE_GROUP = "voicebus.engines"
+COMMAND_GROUP = "voicebus.commands"
+"""Extra ``voicebus`` sub-commands a plug-in brings (each entry names a click command)."""
 
 
 class UnknownPluginError(LookupError):
@@ -187,3 +189,15 @@ def adapter(name: str) -> AdapterPlugin:
 def engine(name: str) -> EnginePlugin:
     plugin: EnginePlugin = _named(ENGINE_GROUP, EnginePlugin, "engine", name)
     return plugin
+
+
+def commands() -> dict[str, Any]:
+    """Every extra CLI command plug-ins declare (``voicebus.commands``), by name; one that
+    cannot be loaded is skipped with a warning."""
+    found: dict[str, Any] = {}
+    for entry in importlib.metadata.entry_points(group=COMMAND_GROUP):
+        try:
+            found[entry.name] = entry.load()
+        except Exception as error:  # a broken plug-in must not break the whole command line
+            _LOGGER.warning("skipping command %r (%s): %s", entry.name, entry.value, error)
+    return dict(sorted(found.items()))

@@ -9,6 +9,7 @@ from typing import Any
 
 import click
 
+from hub import plugins
 from hub.cli.common import NATS_HELP, one_line_errors, run
 from hub.cli.engines import engines
 from hub.cli.options import SET_HELP, given, parse_assignments
@@ -126,3 +127,5 @@ def say(
 
 for command in (adapter, engine, voices, engines, status):
     main.add_command(command)
+for name, command in plugins.commands().items():  # e.g. an adapter's own command
+    main.add_command(command, name)
