@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import ssl
+import time
 from typing import Any
 
 import nats
@@ -13,6 +14,9 @@ from nats.aio.client import Client
 from hub.settings import NatsOptions
 
 _LOGGER = logging.getLogger(__name__)
+
+ERROR_LOG_INTERVAL = 30.0
+"""Seconds between warnings about the same lost connection."""
 
 
 def _tls_context(options: NatsOptions) -> ssl.SSLContext | None:
@@ -35,6 +39,7 @@ def connect_kwargs(options: NatsOptions, name: str) -> dict[str, Any]:
         "max_reconnect_attempts": -1,
         "reconnect_time_wait": 1,
         "connect_timeout": 3,
+        "drain_timeout": 5,  # a stop while NATS is away must not hang for nats-py's 30 s
     }
     if options.nats_user:
         kwargs["user"] = options.nats_user
@@ -58,21 +63,26 @@ async def connect(options: NatsOptions, name: str) -> Client:
     Once connected, the client reconnects forever (NATS restarts are routine).
     """
     holder: list[Client] = []
+    last_warning = [0.0]
 
     def closing() -> bool:
         return bool(holder) and (holder[0].is_closed or holder[0].is_draining)
 
     async def on_error(error: Exception) -> None:
-        if not holder:
-            _LOGGER.debug("NATS not reachable yet for %s: %s", name, error)
-        elif not closing():
-            _LOGGER.warning("NATS error on %s: %s", name, error)
+        # While reconnecting, every failed attempt is an error: say it once per half minute.
+        quiet = time.monotonic() - last_warning[0] < ERROR_LOG_INTERVAL
+        if not holder or closing() or quiet:
+            _LOGGER.debug("NATS error on %s: %s", name, error)
+        else:
+            last_warning[0] = time.monotonic()
+            _LOGGER.warning("NATS error on %s: %s (repeats are logged at debug level)", name, error)
 
     async def on_disconnected() -> None:
         if holder and not closing():
             _LOGGER.warning("%s disconnected from NATS; reconnecting", name)
 
     async def on_reconnected() -> None:
+        last_warning[0] = 0.0
         _LOGGER.info("%s reconnected to NATS", name)
 
     kwargs = connect_kwargs(options, name)

@@ -37,8 +37,7 @@ def one_line_errors(func: Callable[..., T]) -> Callable[..., T]:
 
     expected = (
         VoicebusError,
-        ConnectionError,
-        FileNotFoundError,
+        OSError,  # a taken port, a missing file, an unreachable server
         ValueError,
         ImportError,
         UnknownPluginError,

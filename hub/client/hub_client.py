@@ -27,10 +27,11 @@ from pydantic import Field
 
 from hub.audio import AudioSpec
 from hub.bus import connect
+from hub.client.call_policy import CallOptions
 from hub.client.control import ControlAnswer, send_control
 from hub.client.discovery import Discovery, VoiceRoute
 from hub.client.routing import Router
-from hub.client.sentence_call import BusSentenceSource, CallOptions
+from hub.client.sentence_call import BusSentenceSource
 from hub.client.source import SentenceSource
 from hub.client.status import adapter_statuses
 from hub.client.stream import SynthesisStream

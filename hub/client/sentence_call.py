@@ -17,17 +17,22 @@ import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 
 import nats.errors
 from nats.aio.client import Client
 from nats.aio.msg import Msg
 from nats.aio.subscription import Subscription
 
+from hub.client.call_policy import (
+    FALLBACK_CODES,
+    BusUnreachableError,
+    CallOptions,
+    NoWorkersError,
+    WorkerLostError,
+)
 from hub.client.discovery import VoiceRoute
 from hub.client.source import PcmChunk
 from hub.contract.errors import (
-    EngineUnavailableError,
     InternalError,
     SynthesisTimeoutError,
     VoicebusError,
@@ -38,7 +43,6 @@ from hub.contract.schemas import (
     REQUEST_ID_HEADER,
     SEQ_HEADER,
     CancelRequest,
-    ErrorCode,
     MessageKind,
     StreamEnd,
     StreamError,
@@ -49,32 +53,6 @@ from hub.contract.schemas import (
 from hub.contract.subjects import Subjects
 
 _LOGGER = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class CallOptions:
-    start_timeout: float = 5.0
-    idle_timeout: float = 5.0
-    sentence_timeout: float = 120.0
-    retries: int = 1
-
-
-class WorkerLostError(SynthesisTimeoutError):
-    """The worker went silent: it died, or the request was lost in a reconnect."""
-
-
-class NoWorkersError(EngineUnavailableError):
-    """No worker subscribes to the engine's subject (NATS answered 503)."""
-
-
-_FALLBACK_CODES = frozenset(
-    {
-        ErrorCode.ENGINE_UNAVAILABLE,
-        ErrorCode.ENGINE_OVERLOADED,
-        ErrorCode.TIMEOUT,
-        ErrorCode.INTERNAL,
-    }
-)
 
 
 class BusSentenceSource:
@@ -182,7 +160,7 @@ class SentenceCall:
                 await self._run_route()
                 return
             except VoicebusError as error:
-                if error.code in _FALLBACK_CODES and self._has_fallback():
+                if error.code in FALLBACK_CODES and self._has_fallback():
                     self._fall_back(error)
                     continue
                 self._fail(error)
@@ -208,12 +186,26 @@ class SentenceCall:
                 if self._has_fallback() or now - no_workers_since >= self._options.start_timeout:
                     raise
                 await asyncio.sleep(0.25)
+            except BusUnreachableError:
+                # The bus comes back by itself (voicebus up restarts its nats-server): a
+                # sentence with no audio yet waits for it; one half-heard cannot be replayed.
+                now = time.monotonic()
+                no_workers_since = no_workers_since or now
+                if self._chunks_received or now - no_workers_since >= self._options.start_timeout:
+                    raise
+                await self._wait_for_bus(self._options.start_timeout - (now - no_workers_since))
+                self.request = self.request.model_copy(update={"request_id": new_request_id()})
             except WorkerLostError as error:
                 if self._chunks_received or attempt >= self._options.retries:
                     raise
                 attempt += 1
                 _LOGGER.warning("%s; retrying on another worker", error.message)
                 self.request = self.request.model_copy(update={"request_id": new_request_id()})
+
+    async def _wait_for_bus(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while not self._nc.is_connected and time.monotonic() < deadline:
+            await asyncio.sleep(0.1)
 
     def _fail(self, error: BaseException) -> None:
         self.finished = True
@@ -273,6 +265,11 @@ class SentenceCall:
         except nats.errors.TimeoutError:
             if remaining <= timeout:
                 return await self._next(sub, timeout)
+            if not self._nc.is_connected:
+                raise BusUnreachableError(
+                    "the message bus is unreachable",
+                    "check that nats-server is running; voicebus reconnects by itself",
+                ) from None
             raise WorkerLostError(
                 f"engine {self.engine} went silent for {timeout:.1f} s",
                 "its worker may have died; check the engine logs",

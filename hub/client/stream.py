@@ -17,9 +17,9 @@ from concurrent.futures import Executor
 from typing import Any
 
 from hub.audio import AudioSpec, OutputFormat
+from hub.client.call_policy import CallOptions
 from hub.client.conversion import StreamConversion
 from hub.client.discovery import VoiceRoute
-from hub.client.sentence_call import CallOptions
 from hub.client.source import SentenceAudio, SentenceSource
 from hub.client.text import SentenceBuffer
 from hub.contract.errors import TextTooLongError

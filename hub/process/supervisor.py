@@ -1,4 +1,5 @@
-"""Child processes of ``voicebus up``: started, restarted when they crash, stopped cleanly."""
+"""Child processes of ``voicebus up``: started, restarted when they crash, stopped cleanly,
+and never left behind: each dies with the supervisor, however it dies (lifeline)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,12 @@ import logging
 import os
 import signal
 
+from hub.process.lifeline import preexec
+
 _LOGGER = logging.getLogger(__name__)
+
+STOP_TIMEOUT = 10.0
+"""Seconds a child gets to finish what it accepted after SIGTERM before it is killed."""
 
 
 class ManagedProcess:
@@ -32,7 +38,7 @@ class ManagedProcess:
             # Own session: a terminal's Ctrl-C reaches only the supervisor, which then stops
             # children in order (engines drain before NATS goes away).
             self.process = await asyncio.create_subprocess_exec(
-                *self.argv, env=self.env, start_new_session=True
+                *self.argv, env=self.env, start_new_session=True, preexec_fn=preexec
             )
             _LOGGER.info("started %s (pid %d)", self.name, self.process.pid)
             code = await self.process.wait()
@@ -43,7 +49,7 @@ class ManagedProcess:
             await asyncio.sleep(backoff)
             backoff = min(backoff * 2, 30.0)
 
-    async def stop(self, timeout: float = 30.0) -> None:
+    async def stop(self, timeout: float = STOP_TIMEOUT) -> None:
         self._stopping = True
         process = self.process
         if process is not None and process.returncode is None:

@@ -20,7 +20,7 @@ from pydantic import Field
 from hub import plugins
 from hub.client import ClientSettings, HubClient
 from hub.process.adapters import AdapterSupervisor, SupervisedAdapter
-from hub.process.natsserver import NatsServer
+from hub.process.natsserver import NatsServer, keep_nats_running
 from hub.process.supervisor import ManagedProcess
 from hub.settings import NatsOptions, VoicebusSettings, default_data_dir
 
@@ -70,11 +70,11 @@ class Hub:
         self.processes: list[ManagedProcess] = []
         self.url = settings.nats_url or ""
 
-    def start_nats(self) -> None:
+    async def start_nats(self) -> None:
         if self.settings.nats_url:
             return
         self.nats = NatsServer(self.settings.data_dir / "nats", port=self.settings.nats_port)
-        self.url = self.nats.start()
+        self.url = await self.nats.start_async()
 
     def start_engines(self) -> None:
         workers, threads = worker_plan(self.settings.workers, self.settings.threads)
@@ -89,12 +89,18 @@ class Hub:
         _LOGGER.info("%d worker(s) per engine, %d thread(s) each", workers, threads)
 
     async def run(self, stop: asyncio.Event) -> None:
-        self.start_nats()
+        await self.start_nats()
+        watcher = None
+        if self.nats is not None:
+            watcher = asyncio.create_task(keep_nats_running(self.nats, stop), name="nats-watch")
         try:
             self.start_engines()
             await self._serve_adapters(stop)
         finally:
+            stop.set()
             await asyncio.gather(*(p.stop() for p in self.processes), return_exceptions=True)
+            if watcher is not None:
+                await watcher
             if self.nats is not None:
                 self.nats.stop()
             _LOGGER.info("voicebus stopped")

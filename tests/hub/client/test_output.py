@@ -10,8 +10,8 @@ import numpy as np
 
 from hub.audio import AudioSpec, decode_to_pcm
 from hub.client import HubClient
+from hub.client.call_policy import CallOptions
 from hub.client.discovery import VoiceRoute
-from hub.client.sentence_call import CallOptions
 from hub.client.source import PcmChunk, SentenceAudio, SentenceSource
 from hub.client.stream import SynthesisStream
 from hub.contract.schemas import StreamEnd, StreamStart, SynthesisRequest, VoiceInfo
