@@ -127,6 +127,7 @@ _VALIDATION_CODES = {
     "json_invalid": "invalid_json",
     "model_attributes_type": "invalid_json",
     "dict_type": "invalid_type",
+    "float_type": "invalid_type",
 }
 
 

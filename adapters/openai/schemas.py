@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import math
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic_core import PydanticCustomError
 
 ResponseFormat = Literal["mp3", "opus", "aac", "flac", "wav", "pcm"]
 StreamFormat = Literal["audio", "sse"]
@@ -56,7 +58,7 @@ class SpeechRequest(BaseModel):
     response_format: ResponseFormat = Field(
         default="mp3", description="pcm is raw 24 kHz 16-bit little-endian mono, no header."
     )
-    speed: float = Field(default=1.0, ge=0.25, le=4.0)
+    speed: float = Field(default=1.0, description="0.25 to 4.0; a JSON number.")
     stream_format: StreamFormat = Field(
         default="audio", description="audio: the file's bytes; sse: server-sent events."
     )
@@ -66,6 +68,23 @@ class SpeechRequest(BaseModel):
     speaker: str | None = Field(
         default=None, description="voicebus extension: speaker of a multi-speaker voice."
     )
+
+    @field_validator("speed", mode="before")
+    @classmethod
+    def _real_speed(cls, value: object) -> float:
+        """A JSON number from 0.25 to 4.0: no strings, booleans, NaN or infinities."""
+        message = "speed must be a number from 0.25 to 4.0"
+        if (
+            not isinstance(value, int | float)
+            or isinstance(value, bool)
+            or not math.isfinite(value)
+        ):
+            raise PydanticCustomError("float_type", message)
+        if value < 0.25:
+            raise PydanticCustomError("greater_than_equal", message)
+        if value > 4.0:
+            raise PydanticCustomError("less_than_equal", message)
+        return float(value)
 
     @property
     def voice_name(self) -> str:

@@ -45,7 +45,7 @@ from adapters.wyoming.settings import WyomingSettings
 from adapters.wyoming.voices import choose_voice
 from hub.audio import AudioSpec
 from hub.client import HubClient
-from hub.contract.errors import InvalidRequestError, VoicebusError
+from hub.contract.errors import VoicebusError
 from hub.contract.schemas import ErrorCode
 
 _LOGGER = logging.getLogger(__name__)
@@ -232,9 +232,9 @@ class WyomingHandler(AsyncEventHandler):
         *,
         streamed: bool,
     ) -> None:
-        """Start the response to a new request (after the previous one is fully sent)."""
-        if text_format == SynthesizeTextFormat.SSML:
-            raise InvalidRequestError("SSML input is not supported", "send plain text")
+        """Start the response to a new request (after the previous one is fully sent).
+
+        SSML needs nothing here: the hub reads the common subset and drops other tags."""
         if self._response is not None and not self._response.done:
             await self._response.wait()
         if not self._running:
@@ -281,8 +281,10 @@ def _parse(cls: type[E], event: Event) -> E:
         data = {key: value for key, value in data.items() if key != "voice"}
     try:
         parsed = cls.from_event(Event(event.type, data, event.payload))
-    except (KeyError, TypeError, ValueError, AttributeError) as error:
-        raise ProtocolError(f"invalid {event.type} event: {error!r}") from None
+    except KeyError as missing:
+        raise ProtocolError(f"invalid {event.type} event: {missing.args[0]!r} is missing") from None
+    except (TypeError, ValueError, AttributeError):
+        raise ProtocolError(f"invalid {event.type} event: a field has the wrong type") from None
     text = getattr(parsed, "text", None)
     if isinstance(parsed, Synthesize | SynthesizeChunk) and not isinstance(text, str):
         raise ProtocolError(f"'text' of {event.type} must be a string")

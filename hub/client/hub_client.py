@@ -27,6 +27,7 @@ from pydantic import Field
 
 from hub.audio import AudioSpec
 from hub.bus import connect
+from hub.client.admission import check_speed, check_text, voice_that_reads
 from hub.client.call_policy import CallOptions
 from hub.client.control import ControlAnswer, send_control
 from hub.client.discovery import Discovery, VoiceRoute
@@ -39,7 +40,6 @@ from hub.client.text import DEFAULT_MAX_SENTENCE_CHARS
 from hub.contract.errors import (
     EngineUnavailableError,
     InvalidRequestError,
-    TextTooLongError,
     VoiceNotFoundError,
 )
 from hub.contract.schemas import AdapterStatus, ControlCommand, EngineAnnouncement
@@ -234,12 +234,16 @@ class HubClient:
         stream yields (``stream.output`` says what it resolved to); without it, mono s16le
         at the voice's rate.
         """
-        if not 0.25 <= speed <= 4.0:
-            raise InvalidRequestError(f"speed {speed} is out of range", "use 0.25 to 4.0")
+        speed = check_speed(speed)
         if text is not None:
-            self._check_text(text)
+            text = check_text(text, self.settings.max_text_chars)
         await self.wait_for_voice(voice, language=language, engine=engine)
         routes = self.routes(voice, language=language, engine=engine)
+        automatic = voice is None and language is None and engine is None
+        if text is not None and (
+            able := voice_that_reads(text, routes[0], self.voices(), automatic=automatic)
+        ):
+            routes = self.routes(able.voice.name, engine=able.engine)
         route = routes[0]
         speakers = route.voice.speakers
         if speaker and speaker not in speakers and not (speakers and speaker.isdigit()):
@@ -279,16 +283,6 @@ class HubClient:
         async with stream:
             async for pcm in stream:
                 yield pcm
-
-    def _check_text(self, text: str) -> None:
-        if not any(ch.isalnum() for ch in text):
-            raise InvalidRequestError("text is empty", "send text with words in it")
-        limit = self.settings.max_text_chars
-        if len(text) > limit:
-            raise TextTooLongError(
-                f"text has {len(text)} characters; the limit is {limit}",
-                "split it, or raise max_text_chars",
-            )
 
     def _call_options(self) -> CallOptions:
         return CallOptions(

@@ -21,6 +21,7 @@ from hub.client.call_policy import CallOptions
 from hub.client.conversion import StreamConversion
 from hub.client.discovery import VoiceRoute
 from hub.client.source import SentenceAudio, SentenceSource
+from hub.client.speakable import speakable
 from hub.client.text import SentenceBuffer
 from hub.contract.errors import TextTooLongError
 from hub.contract.schemas import StreamEnd, SynthesisRequest
@@ -123,7 +124,7 @@ class SynthesisStream:
         self._chars += len(fragment)
         if self._chars > self._max_text_chars:
             raise TextTooLongError(f"text is longer than {self._max_text_chars} characters")
-        self._add(self._buffer.feed(fragment))
+        self._add(self._buffer.feed(speakable(fragment, fragment=True)))
 
     def end_input(self) -> None:
         """No more text: the rest of the buffer becomes the last sentence(s)."""

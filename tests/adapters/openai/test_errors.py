@@ -15,6 +15,7 @@ from tests.adapters.openai.support import (
     adapter_settings,
     running_adapter,
 )
+from tests.helpers import assert_is_speech
 
 
 async def speak(server: RunningAdapter, api_key: str = "unused", **fields: Any) -> bytes:
@@ -62,6 +63,8 @@ async def test_input_length_limit(openai_server: RunningAdapter) -> None:
     [
         ({"speed": 0.24}, "decimal_below_min_value", "speed"),
         ({"speed": 4.01}, "decimal_above_max_value", "speed"),
+        ({"speed": "1.5"}, "invalid_type", "speed"),
+        ({"speed": True}, "invalid_type", "speed"),
         ({"input": " ... !! "}, "empty_input", "input"),
         ({"input": ""}, "empty_input", "input"),
         ({"response_format": "ogg"}, "invalid_value", "response_format"),
@@ -75,6 +78,26 @@ async def test_bad_fields(
 ) -> None:
     error = await bad_request(openai_server, **fields)
     assert (error.code, error.param) == (code, param), error.message
+    if param == "speed":
+        assert error.message.endswith(
+            "Invalid value for 'speed': speed must be a number from 0.25 to 4.0."
+        )
+
+
+@pytest.mark.parametrize("number", ["NaN", "Infinity", "-Infinity", "1e999"])
+async def test_speed_must_be_finite(openai_server: RunningAdapter, number: str) -> None:
+    body = '{"model": "tts-1", "voice": "alloy", "input": "Hi there.", "speed": ' + number + "}"
+    async with openai_server.http() as http:
+        answer = await http.post(
+            "/v1/audio/speech", content=body.encode(), headers={"Content-Type": "application/json"}
+        )
+    assert answer.status_code == 400
+    assert answer.json()["error"] == {
+        "message": "Invalid value for 'speed': speed must be a number from 0.25 to 4.0.",
+        "type": "invalid_request_error",
+        "param": "speed",
+        "code": "invalid_type",
+    }
 
 
 async def test_missing_field_and_bad_json(openai_server: RunningAdapter) -> None:
@@ -142,3 +165,25 @@ async def test_api_keys(hub: HubClient) -> None:
 
 async def test_no_keys_means_no_auth(openai_server: RunningAdapter) -> None:
     assert await speak(openai_server, api_key="anything at all")
+
+
+async def test_nul_and_lone_surrogates_are_dropped_not_500(
+    openai_server: RunningAdapter, whisper: object
+) -> None:
+    # JSON escapes, so the body carries a real NUL and a lone surrogate (no UTF-8 can).
+    body = (
+        '{"model": "tts-1", "voice": "alloy", "response_format": "pcm",'
+        ' "input": "Hello\\u0000 there, my \\ud800 friend."}'
+    )
+    async with openai_server.http() as http:
+        answer = await http.post(
+            "/v1/audio/speech", content=body.encode(), headers={"Content-Type": "application/json"}
+        )
+    assert answer.status_code == 200, answer.text
+    assert_is_speech(answer.content, 24000, "Hello there, my friend.", whisper)
+
+
+async def test_a_script_the_voice_cannot_read_is_a_clear_400(openai_server: RunningAdapter) -> None:
+    error = await bad_request(openai_server, input="你好\uff0c世界\u3002今天天气很好\u3002")
+    assert (error.code, error.param) == ("invalid_request", "input")
+    assert "the text is mostly Han script, which voice en_US-joe-medium" in error.message

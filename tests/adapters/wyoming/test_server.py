@@ -95,10 +95,10 @@ def connect(adapter: WyomingAdapter) -> AsyncTcpClient:
 
 
 async def one_shot(
-    adapter: WyomingAdapter, text: str, voice: SynthesizeVoice | None = None
+    adapter: WyomingAdapter, text: str, voice: SynthesizeVoice | None = None, **fields: Any
 ) -> Reply:
     async with connect(adapter) as client:
-        await client.write_event(Synthesize(text=text, voice=voice).event())
+        await client.write_event(Synthesize(text=text, voice=voice, **fields).event())
         return await read_reply(client, "audio-stop")
 
 
@@ -357,9 +357,9 @@ async def test_half_closed_client_still_gets_its_audio(adapter: WyomingAdapter) 
         ([SynthesizeStart(), SynthesizeStart()], "protocol_error"),
         ([Event("synthesize", {"voice": {"name": "x"}})], "protocol_error"),
         ([Synthesize(text=" ... ")], "invalid_request"),
-        ([Synthesize(text="<speak>Hi</speak>", text_format="ssml")], "invalid_request"),
+        ([Synthesize(text="\x00\x1b[0m<break/>")], "invalid_request"),
     ],
-    ids=["chunk-first", "stop-first", "start-twice", "no-text", "empty-text", "ssml"],
+    ids=["chunk-first", "stop-first", "start-twice", "no-text", "empty-text", "only-codes"],
 )
 async def test_bad_requests_get_an_error_event_then_close(
     adapter: WyomingAdapter, events: list[Any], code: str
@@ -369,7 +369,23 @@ async def test_bad_requests_get_an_error_event_then_close(
             await client.write_event(event if isinstance(event, Event) else event.event())
         reply = await read_reply(client, "error")
         assert reply.error is not None and reply.error.code == code, reply.types
+        assert "Error(" not in reply.error.text and "Traceback" not in reply.error.text
         assert await client.read_event() is None  # closed
+
+
+async def test_missing_text_is_named_not_a_python_repr(adapter: WyomingAdapter) -> None:
+    async with connect(adapter) as client:
+        await client.write_event(Event("synthesize", {"voice": {"name": "x"}}))
+        reply = await read_reply(client, "error")
+    assert reply.error is not None
+    assert reply.error.text == "invalid synthesize event: 'text' is missing"
+
+
+async def test_ssml_and_control_codes_are_spoken_clean(adapter: WyomingAdapter) -> None:
+    text = '<speak>Clean \x1b[1mwords\x1b[0m\x00 only.<break time="200ms"/></speak>'
+    reply = await one_shot(adapter, text, text_format="ssml")
+    reply.assert_one_response(streamed=False)
+    assert_is_speech(reply.pcm, RATE, "Clean words only.")
 
 
 # ---- engines coming and going --------------------------------------------------------------
