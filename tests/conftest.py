@@ -123,7 +123,10 @@ def client_settings(url: str, **overrides: Any) -> ClientSettings:
 
 class PrivateBus:
     """A subject prefix of one test's own on the session's nats-server: the engines and
-    clients it starts see nothing of other tests, and are stopped after the test."""
+    clients it starts see nothing of other tests, and are stopped after the test.
+
+    The ``private_bus`` fixture gives each test one; ``PrivateBus.named`` makes more (or one
+    for a wider-scoped fixture), used as ``async with`` so that it is closed."""
 
     def __init__(self, url: str, prefix: str, engine_logs: Path) -> None:
         self.url = url
@@ -131,6 +134,12 @@ class PrivateBus:
         self._engine_logs = engine_logs
         self.engines: list[EngineProcess] = []
         self._clients: list[HubClient] = []
+
+    @classmethod
+    def named(cls, url: str, name: str, engine_logs: Path) -> PrivateBus:
+        """A bus on a fresh prefix: ``name`` made subject-safe, plus a random suffix."""
+        safe = re.sub(r"[^A-Za-z0-9_-]+", "-", name).strip("-")[:40]
+        return cls(url, f"{safe}-{uuid.uuid4().hex[:6]}", engine_logs)
 
     def engine(self, name: str = "piper", **env: str) -> EngineProcess:
         """A real worker of engine ``name`` on this prefix, started and on the bus."""
@@ -156,10 +165,17 @@ class PrivateBus:
         return {**os.environ, "VOICEBUS_NATS_URL": self.url, "VOICEBUS_SUBJECT_PREFIX": self.prefix}
 
     async def close(self) -> None:
+        """Close its clients and stop its engines (closing a client twice is harmless)."""
         for client in self._clients:
             await client.close()
         for engine in self.engines:
             engine.stop()
+
+    async def __aenter__(self) -> PrivateBus:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
 
 
 @pytest.fixture
@@ -167,10 +183,8 @@ async def private_bus(
     nats_server: NatsServer, engine_logs: Path, request: pytest.FixtureRequest
 ) -> AsyncIterator[PrivateBus]:
     """Engines and clients on a subject prefix of this test's own (named after the test)."""
-    name = re.sub(r"[^A-Za-z0-9_-]+", "-", request.node.name).strip("-")[:40]
-    bus = PrivateBus(nats_server.url, f"{name}-{uuid.uuid4().hex[:6]}", engine_logs)
-    yield bus
-    await bus.close()
+    async with PrivateBus.named(nats_server.url, request.node.name, engine_logs) as bus:
+        yield bus
 
 
 @pytest.fixture(scope="session")

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 
-from hub.client import ClientSettings, HubClient
+from hub.client import HubClient
 from hub.process.natsserver import NatsServer
 from tests.adapters.openai.support import RunningAdapter, adapter_settings, running_adapter
+from tests.conftest import PrivateBus
 
 
 @pytest.fixture(scope="session")
@@ -19,12 +21,11 @@ async def openai_server(hub: HubClient) -> AsyncIterator[RunningAdapter]:
 
 
 @pytest.fixture(scope="session")
-async def empty_bus_server(nats_server: NatsServer) -> AsyncIterator[RunningAdapter]:
+async def empty_bus_server(
+    nats_server: NatsServer, engine_logs: Path
+) -> AsyncIterator[RunningAdapter]:
     """An adapter on a subject prefix where no engine runs."""
-    settings = ClientSettings(nats_url=nats_server.url, subject_prefix="nobody", discovery_wait=0.3)
-    hub = await HubClient.connect(settings, "voicebus-tests-empty")
-    try:
-        async with running_adapter(adapter_settings(subject_prefix="nobody"), hub) as running:
+    async with PrivateBus.named(nats_server.url, "nobody", engine_logs) as bus:
+        hub = await bus.client(discovery_wait=0.3)
+        async with running_adapter(adapter_settings(subject_prefix=bus.prefix), hub) as running:
             yield running
-    finally:
-        await hub.close()

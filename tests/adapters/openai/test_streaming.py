@@ -8,21 +8,19 @@ import json
 import signal
 import time
 from pathlib import Path
-from typing import Any
 
 import httpx2
 import pytest
 
 from hub.audio import decode_to_pcm
-from hub.client import ClientSettings, HubClient
-from hub.process.natsserver import NatsServer
+from hub.client import HubClient
 from tests.adapters.openai.support import (
     RunningAdapter,
     adapter_settings,
     running_adapter,
     sentences,
 )
-from tests.conftest import DEFAULT_VOICE
+from tests.conftest import DEFAULT_VOICE, PrivateBus
 from tests.helpers import assert_is_speech
 
 LONG = sentences(8)
@@ -116,47 +114,35 @@ async def _cancelled(hub: HubClient) -> int:
     return sum(worker.cancelled for worker in hub.discovery.workers())
 
 
-async def test_failure_after_the_first_byte_is_not_silent(
-    nats_server: NatsServer, start_engine: Any
-) -> None:
+async def test_failure_after_the_first_byte_is_not_silent(private_bus: PrivateBus) -> None:
     """An engine dying mid-answer cuts the raw body short and ends SSE with an error event."""
-    engine = start_engine(nats_server.url, VOICEBUS_SUBJECT_PREFIX="midfail", VOICEBUS_THREADS="1")
-    settings = ClientSettings(
-        nats_url=nats_server.url,
-        subject_prefix="midfail",
+    engine = private_bus.engine(VOICEBUS_THREADS="1")
+    hub = await private_bus.client(
+        DEFAULT_VOICE,
         idle_timeout=2.5,  # above the engine's 1 s keepalive: only a dead worker is silent
         start_timeout=2.5,
         retries=0,
     )
-    async with await HubClient.connect(settings, "voicebus-tests-midfail") as hub:
-        await hub.wait_for_voice(DEFAULT_VOICE)
-        async with running_adapter(adapter_settings(subject_prefix="midfail"), hub) as server:
-            async with server.http() as http:
-                request = {"model": "tts-1", "voice": "alloy", "input": sentences(30)}
-                raw = http.stream(
-                    "POST", "/v1/audio/speech", json=request | {"response_format": "pcm"}
-                )
-                sse = http.stream(
-                    "POST", "/v1/audio/speech", json=request | {"stream_format": "sse"}
-                )
-                async with raw as raw_response, sse as sse_response:
-                    raw_bytes = raw_response.aiter_bytes()
-                    sse_lines = sse_response.aiter_lines()
-                    assert await anext(raw_bytes)
-                    assert (await anext(sse_lines)).startswith("data: ")
-                    engine.send(signal.SIGKILL)
-                    with pytest.raises(httpx2.RemoteProtocolError):
-                        async for _ in raw_bytes:
-                            pass
-                    events = [
-                        json.loads(line.removeprefix("data: "))
-                        async for line in sse_lines
-                        if line.startswith("data: ")
-                    ]
-            assert events[-1]["type"] == "error"
-            assert events[-1]["error"]["code"] == "timeout"
-            assert all(event["type"] != "speech.audio.done" for event in events)
-            assert (
-                'voicebus_openai_errors_total{code="timeout",stage="stream"} 2.0'
-                in server.metrics()
-            )
+    async with running_adapter(adapter_settings(subject_prefix=private_bus.prefix), hub) as server:
+        async with server.http() as http:
+            request = {"model": "tts-1", "voice": "alloy", "input": sentences(30)}
+            raw = http.stream("POST", "/v1/audio/speech", json=request | {"response_format": "pcm"})
+            sse = http.stream("POST", "/v1/audio/speech", json=request | {"stream_format": "sse"})
+            async with raw as raw_response, sse as sse_response:
+                raw_bytes = raw_response.aiter_bytes()
+                sse_lines = sse_response.aiter_lines()
+                assert await anext(raw_bytes)
+                assert (await anext(sse_lines)).startswith("data: ")
+                engine.send(signal.SIGKILL)
+                with pytest.raises(httpx2.RemoteProtocolError):
+                    async for _ in raw_bytes:
+                        pass
+                events = [
+                    json.loads(line.removeprefix("data: "))
+                    async for line in sse_lines
+                    if line.startswith("data: ")
+                ]
+        assert events[-1]["type"] == "error"
+        assert events[-1]["error"]["code"] == "timeout"
+        assert all(event["type"] != "speech.audio.done" for event in events)
+        assert 'voicebus_openai_errors_total{code="timeout",stage="stream"} 2.0' in server.metrics()

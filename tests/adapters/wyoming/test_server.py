@@ -31,8 +31,7 @@ from wyoming.tts import (
 from adapters.wyoming.server import WyomingAdapter
 from adapters.wyoming.settings import WyomingSettings
 from hub.client import HubClient
-from hub.process.natsserver import NatsServer
-from tests.conftest import DEFAULT_VOICE, EngineProcess, client_settings
+from tests.conftest import DEFAULT_VOICE, EngineProcess, PrivateBus
 from tests.helpers import STORY, assert_is_speech, story
 
 READ_TIMEOUT = 20.0
@@ -391,49 +390,38 @@ async def test_ssml_and_control_codes_are_spoken_clean(adapter: WyomingAdapter) 
 # ---- engines coming and going --------------------------------------------------------------
 
 
-async def test_engine_that_disappears(nats_server: NatsServer, start_engine: Any) -> None:
+async def test_engine_that_disappears(private_bus: PrivateBus) -> None:
     """A Piper engine on its own subject prefix, killed: describe drops its voice, requests
     end in an error event and a closed connection, never a hang."""
-    engine: EngineProcess = start_engine(
-        nats_server.url, VOICEBUS_SUBJECT_PREFIX="other", VOICEBUS_HEARTBEAT_SECONDS="0.5"
+    engine = private_bus.engine(VOICEBUS_HEARTBEAT_SECONDS="0.5")
+    hub = await private_bus.client(
+        DEFAULT_VOICE, discovery_wait=1.0, start_timeout=2.0, idle_timeout=2.0
     )
-    settings = client_settings(
-        nats_server.url,
-        subject_prefix="other",
-        discovery_wait=1.0,
-        start_timeout=2.0,
-        idle_timeout=2.0,
-    )
-    hub = await HubClient.connect(settings, "wyoming-test-other")
-    try:
-        await hub.wait_for_voice(DEFAULT_VOICE)
-        async with WyomingAdapter(WyomingSettings(host="127.0.0.1", port=0), hub) as adapter:
-            assert DEFAULT_VOICE in await described_voices(adapter)
-            # Killed in the middle of a streamed response, while text keeps coming.
-            async with connect(adapter) as client:
-                await client.write_event(SynthesizeStart().event())
-                await client.write_event(SynthesizeChunk(text=story(12)).event())
-                reply = await read_reply(client, "audio-chunk")
-                engine.send(signal.SIGKILL)
-                began = time.monotonic()
-                writing = asyncio.create_task(keep_writing(client, " And more text.", 0.2))
-                reply = await read_reply(client, "error", reply)
-                writing.cancel()
-                assert reply.error is not None, reply.types[-3:]
-                assert reply.error.code in ("engine_unavailable", "timeout"), reply.error
-                assert await client.read_event() is None
-                assert time.monotonic() - began < 10
-            deadline = time.monotonic() + 5
-            while DEFAULT_VOICE in await described_voices(adapter):
-                assert time.monotonic() < deadline, "killed engine still listed"
-                await asyncio.sleep(0.2)
-            async with connect(adapter) as client:
-                await client.write_event(SynthesizeStart().event())
-                reply = await read_reply(client, "error")
-                assert reply.error is not None and reply.error.code == "voice_not_found"
-                assert await client.read_event() is None
-    finally:
-        await hub.close()
+    async with WyomingAdapter(WyomingSettings(host="127.0.0.1", port=0), hub) as adapter:
+        assert DEFAULT_VOICE in await described_voices(adapter)
+        # Killed in the middle of a streamed response, while text keeps coming.
+        async with connect(adapter) as client:
+            await client.write_event(SynthesizeStart().event())
+            await client.write_event(SynthesizeChunk(text=story(12)).event())
+            reply = await read_reply(client, "audio-chunk")
+            engine.send(signal.SIGKILL)
+            began = time.monotonic()
+            writing = asyncio.create_task(keep_writing(client, " And more text.", 0.2))
+            reply = await read_reply(client, "error", reply)
+            writing.cancel()
+            assert reply.error is not None, reply.types[-3:]
+            assert reply.error.code in ("engine_unavailable", "timeout"), reply.error
+            assert await client.read_event() is None
+            assert time.monotonic() - began < 10
+        deadline = time.monotonic() + 5
+        while DEFAULT_VOICE in await described_voices(adapter):
+            assert time.monotonic() < deadline, "killed engine still listed"
+            await asyncio.sleep(0.2)
+        async with connect(adapter) as client:
+            await client.write_event(SynthesizeStart().event())
+            reply = await read_reply(client, "error")
+            assert reply.error is not None and reply.error.code == "voice_not_found"
+            assert await client.read_event() is None
 
 
 async def listening_port(adapter: WyomingAdapter) -> int:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import socket
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -14,15 +13,9 @@ from hub.client import HubClient
 from hub.contract.errors import VoicebusError
 from hub.process.natsserver import NatsServer
 from tests.conftest import DEFAULT_VOICE, EngineProcess, client_settings
-from tests.helpers import assert_is_speech, collect, story
+from tests.helpers import assert_is_speech, collect, free_port, story
 
 StartEngine = Callable[..., EngineProcess]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture
