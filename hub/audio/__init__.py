@@ -8,7 +8,8 @@ libraries bundled in the ``av`` wheels).
 
 Modules: ``formats`` (names, content types), ``spec`` (AudioSpec, OutputFormat),
 ``resample`` (Resampler), ``output`` (AudioConverter), ``codecs`` (encoders and muxers),
-``encode`` (StreamEncoder), ``wav`` (whole WAV files), ``decode`` (files back to PCM).
+``encode`` (StreamEncoder), ``wav`` (whole WAV files), ``decode`` (files back to PCM),
+``tempo`` (TimeStretcher: speed without a change of pitch).
 """
 
 from hub.audio.decode import UndecodableAudioError, decode_to_pcm
@@ -29,6 +30,7 @@ from hub.audio.formats import (
 from hub.audio.output import AudioConverter
 from hub.audio.resample import Resampler
 from hub.audio.spec import AudioSpec, OutputFormat
+from hub.audio.tempo import TimeStretcher
 from hub.audio.wav import seal_wav, wav_bytes
 
 __all__ = [
@@ -45,6 +47,7 @@ __all__ = [
     "OutputFormat",
     "Resampler",
     "StreamEncoder",
+    "TimeStretcher",
     "UndecodableAudioError",
     "UnsupportedFormatError",
     "content_type_for",

@@ -1,0 +1,56 @@
+"""The Piper engine's promises beyond the contract: speed in proportion, memory given back."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from hub.client import HubClient
+from tests.conftest import DEFAULT_VOICE, EngineProcess
+from tests.helpers import collect, transcribe, word_error_rate
+
+TEXT = "Speed changes how long this sentence takes to say, and nothing else about it."
+
+
+async def seconds(hub: HubClient, speed: float) -> tuple[float, bytes, int]:
+    stream = await hub.open(TEXT, DEFAULT_VOICE, speed=speed)
+    pcm = await collect(stream)
+    return len(pcm) / 2 / stream.sample_rate, pcm, stream.sample_rate
+
+
+async def test_speed_is_proportional(hub: HubClient, whisper: object) -> None:
+    normal, _, _ = await seconds(hub, 1.0)
+    for speed in (0.25, 0.5, 2.0, 4.0):
+        duration, pcm, rate = await seconds(hub, speed)
+        assert duration == pytest.approx(normal / speed, rel=0.10), (speed, duration, normal)
+        if speed in (0.5, 2.0):  # still the same words, just faster or slower
+            heard = transcribe(whisper, pcm, rate)
+            assert word_error_rate(TEXT, heard) <= 0.25, (speed, heard)
+
+
+def resident_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise AssertionError("no VmRSS")
+
+
+MEMORY_BOUND_MB = 400
+"""A Piper worker's resident memory after any request (docs/engines.md)."""
+
+
+async def test_memory_goes_back_after_a_huge_run_on(
+    piper_engine: EngineProcess, hub: HubClient
+) -> None:
+    assert piper_engine.process is not None
+    pid = piper_engine.process.pid
+    await collect(await hub.open("Warm up first.", DEFAULT_VOICE))
+    before = resident_mb(pid)
+    run_on = " ".join(["word"] * 800)  # 4000 characters and no punctuation at all
+    stream = await hub.open(run_on, DEFAULT_VOICE)
+    await collect(stream)
+    assert all(len(sentence) <= 400 for sentence in stream.sentences)
+    after = resident_mb(pid)
+    assert after < before + 60, (before, after)
+    assert after < MEMORY_BOUND_MB, after
