@@ -12,8 +12,9 @@ import threading
 from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import Executor
 
+from hub.audio import TimeStretcher
 from hub.contract.schemas import SynthesisRequest
-from hub.engine.base import Engine
+from hub.engine.base import Engine, find_voice
 
 _DONE = object()
 
@@ -53,7 +54,7 @@ def _produce(
     chunks: Iterator[bytes] | None = None
     try:
         chunks = iter(engine.synthesize(request))
-        for pcm in chunks:
+        for pcm in _at_speed(engine, request, chunks):
             if cancelled.is_set():
                 break
             if pcm:
@@ -65,3 +66,17 @@ def _produce(
         if close is not None:
             close()
         loop.call_soon_threadsafe(out.put_nowait, _DONE)
+
+
+def _at_speed(
+    engine: Engine, request: SynthesisRequest, chunks: Iterator[bytes]
+) -> Iterator[bytes]:
+    """An engine without a speed of its own is time-stretched here, so every engine's
+    ``speed`` means the same: ``1/speed`` of the normal duration."""
+    if engine.capabilities.speed or request.speed == 1.0:
+        yield from chunks
+        return
+    stretcher = TimeStretcher(find_voice(engine, request.voice).sample_rate, request.speed)
+    for pcm in chunks:
+        yield stretcher.stretch(pcm)
+    yield stretcher.flush()

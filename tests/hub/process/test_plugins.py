@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import PrivateBus
 from tests.helpers import free_port
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -142,3 +143,17 @@ def test_a_failing_adapter_is_retried_and_reported(up: Up, toy_env: dict[str, st
 def test_up_stops_cleanly_with_a_failing_adapter(up: Up) -> None:
     assert up.stop() == 0, up.log()
     assert "voicebus stopped" in up.log()
+
+
+async def test_an_engine_without_speed_is_stretched_in_proportion(
+    toy_env: dict[str, str], private_bus: PrivateBus
+) -> None:
+    """The tone engine declares no speed of its own: the runner time-stretches it."""
+    private_bus.engine("tone", PYTHONPATH=toy_env["PYTHONPATH"])
+    hub = await private_bus.client(voice="toy-tone")
+    words = "one two three four five six seven eight"
+    for speed in (0.5, 1.0, 2.0):
+        stream = await hub.open(words, "toy-tone", speed=speed)
+        pcm = b"".join([chunk async for chunk in stream])
+        seconds = len(pcm) / 2 / stream.sample_rate
+        assert seconds == pytest.approx(0.8 / speed, rel=0.05), (speed, seconds)

@@ -37,7 +37,7 @@ class ToneEngine:
 
     name = "tone"
     version = "0.1.0"
-    capabilities = EngineCapabilities()
+    capabilities = EngineCapabilities(speed=False)  # the runner stretches it
     device = "cpu"
 
     def __init__(self, settings: ToneSettings) -> None:
