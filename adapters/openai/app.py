@@ -28,6 +28,7 @@ from adapters.openai import (
     voices,
 )
 from adapters.openai.context import AdapterContext
+from adapters.openai.http_guard import guarded_protocol
 from adapters.openai.limits import BodyLimitMiddleware
 from adapters.openai.metrics import HttpMetricsMiddleware
 from adapters.openai.settings import OpenAISettings
@@ -71,7 +72,11 @@ def create_app(settings: OpenAISettings, hub: HubClient) -> FastAPI:
     errors.install(app)
     for module in (speech, models, voices, voice_library, provider, health, metrics):
         app.include_router(module.router)
-    app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_body_bytes=settings.max_body_bytes,
+        body_timeout=settings.body_timeout,
+    )
     app.add_middleware(HttpMetricsMiddleware, metrics=context.metrics)
     if settings.cors_origins:
         app.add_middleware(
@@ -121,6 +126,7 @@ class OpenAIAdapter:
             log_config=None,  # keep the process's logging setup
             timeout_graceful_shutdown=self.settings.shutdown_timeout,
             lifespan="on",
+            http=guarded_protocol(self.settings.header_timeout),
         )
         server = _Server(config)
         self._server = server

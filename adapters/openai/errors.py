@@ -151,10 +151,20 @@ def from_validation(error: RequestValidationError) -> ApiError:
     return ApiError(400, message, code=_VALIDATION_CODES.get(kind, "invalid_value"), param=param)
 
 
+_STATUS_CODES = {
+    400: "invalid_request",
+    404: "not_found",
+    405: "method_not_allowed",
+    408: "request_timeout",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "invalid_request",
+}
+
+
 def _status_code_name(status: int) -> str:
-    return {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}.get(
-        status, f"http_{status}"
-    )
+    """The documented code for an HTTP error raised by the framework (docs/openai.md)."""
+    return _STATUS_CODES.get(status, "server_error" if status >= 500 else "invalid_request")
 
 
 def to_api_error(exc: Exception, retry_after: int) -> ApiError:

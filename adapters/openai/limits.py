@@ -1,13 +1,16 @@
-"""A bound on request bodies, enforced while they are read.
+"""Bounds on request bodies, enforced while they are read: size and time.
 
 FastAPI buffers a whole JSON body before validation runs, so the length check on ``input``
 protects the engines, not the process. This pure ASGI middleware makes reading a body
 larger than ``max_body_bytes`` (by its ``Content-Length``, or counted as a chunked body
-arrives) raise :class:`BodyTooLarge`, an ``HTTPException`` that the one error handler
-answers as 413 in OpenAI's shape.
+arrives) raise :class:`BodyTooLarge`, and a body that stops arriving for ``body_timeout``
+seconds (a ``Content-Length: 900000`` with a short body) raise :class:`BodyTooSlow`: both
+``HTTPException``s that the one error handler answers in OpenAI's shape (413, 408).
 """
 
 from __future__ import annotations
+
+import asyncio
 
 from starlette.exceptions import HTTPException
 
@@ -17,6 +20,11 @@ from adapters.openai.metrics import ASGIApp, Message, Receive, Scope, Send
 class BodyTooLarge(HTTPException):
     def __init__(self, limit: int) -> None:
         super().__init__(413, f"Request body is larger than {limit} bytes.")
+
+
+class BodyTooSlow(HTTPException):
+    def __init__(self, timeout: float) -> None:
+        super().__init__(408, f"The request body stopped arriving for {timeout:g} seconds.")
 
 
 class BodyLimitMiddleware:
@@ -29,8 +37,10 @@ class BodyLimitMiddleware:
         *,
         upload_prefix: str = "/v1/voices",
         max_upload_bytes: int = 12 * 1024 * 1024,
+        body_timeout: float = 30.0,
     ) -> None:
         self.app = app
+        self.body_timeout = body_timeout
         self.max_body_bytes = max_body_bytes
         self.upload_prefix = upload_prefix
         self.max_upload_bytes = max_upload_bytes
@@ -44,14 +54,21 @@ class BodyLimitMiddleware:
         declared = dict(scope.get("headers") or []).get(b"content-length", b"")
         too_long = declared.isdigit() and (len(declared) > 18 or int(declared) > limit)
         received = 0
+        body_done = False
 
         async def limited_receive() -> Message:
-            nonlocal received
+            nonlocal received, body_done
             if too_long:
                 raise BodyTooLarge(limit)
-            message = await receive()
+            if body_done:  # later reads only wait for a disconnect: no deadline
+                return await receive()
+            try:
+                message = await asyncio.wait_for(receive(), self.body_timeout)
+            except TimeoutError:
+                raise BodyTooSlow(self.body_timeout) from None
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
+                body_done = not message.get("more_body", False)
                 if received > limit:
                     raise BodyTooLarge(limit)
             return message

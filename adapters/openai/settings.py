@@ -104,6 +104,12 @@ class OpenAISettings(AdapterSettings):
     )
     log_level: str = Field(default="info", description="uvicorn log level.")
     access_log: bool = Field(default=True, description="Log every HTTP request.")
+    header_timeout: float = Field(
+        default=10.0, gt=0, description="Seconds a request's headers may take to arrive (408)."
+    )
+    body_timeout: float = Field(
+        default=30.0, gt=0, description="Seconds a request body may stall while arriving (408)."
+    )
     shutdown_timeout: float = Field(
         default=5.0, ge=0, description="Seconds open responses get to finish on shutdown."
     )

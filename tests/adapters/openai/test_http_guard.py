@@ -1,0 +1,85 @@
+"""The HTTP server below the app: slow or broken requests get OpenAI-shaped JSON and are
+closed in bounded time, and the server keeps answering everyone else."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import AsyncIterator
+
+import pytest
+
+from hub.client import HubClient
+from tests.adapters.openai.support import RunningAdapter, adapter_settings, running_adapter
+
+TIMEOUT = 0.5
+
+
+@pytest.fixture
+async def guarded(hub: HubClient) -> AsyncIterator[RunningAdapter]:
+    settings = adapter_settings(header_timeout=TIMEOUT, body_timeout=TIMEOUT)
+    async with running_adapter(settings, hub) as running:
+        yield running
+
+
+async def exchange(
+    server: RunningAdapter, data: bytes, wait: float = 10
+) -> tuple[int, dict, float]:
+    """Send raw bytes, read until the server closes: (status, JSON body, seconds taken)."""
+    began = time.monotonic()
+    reader, writer = await asyncio.open_connection("127.0.0.1", server.adapter.port)
+    try:
+        writer.write(data)
+        await writer.drain()
+        answer = await asyncio.wait_for(reader.read(), wait)
+    finally:
+        writer.close()
+    head, _, body = answer.partition(b"\r\n\r\n")
+    status = int(head.split(b" ", 2)[1])
+    assert b"content-type: application/json" in head.lower()
+    return status, json.loads(body), time.monotonic() - began
+
+
+async def test_headers_that_never_finish_get_408(guarded: RunningAdapter) -> None:
+    status, body, took = await exchange(guarded, b"POST /v1/audio/speech HTTP/1.1\r\nHost: x\r\n")
+    assert status == 408 and body["error"]["code"] == "request_timeout"
+    assert TIMEOUT <= took < TIMEOUT + 2
+
+
+async def test_a_body_shorter_than_its_length_gets_408(guarded: RunningAdapter) -> None:
+    request = (
+        b"POST /v1/audio/speech HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        b"Connection: close\r\nContent-Length: 900000\r\n\r\n" + b'{"model": "tts-1"'
+    )
+    status, body, took = await exchange(guarded, request)
+    assert status == 408 and body["error"]["code"] == "request_timeout"
+    assert "stopped arriving" in body["error"]["message"]
+    assert took < TIMEOUT + 2
+
+
+async def test_malformed_http_gets_json_400(guarded: RunningAdapter) -> None:
+    status, body, _ = await exchange(guarded, b"THIS IS NOT HTTP\r\n\r\n")
+    assert status == 400
+    assert body["error"] == {
+        "message": "Malformed HTTP request: it could not be parsed.",
+        "type": "invalid_request_error",
+        "param": None,
+        "code": "invalid_http",
+    }
+
+
+async def test_many_half_open_connections_are_all_closed(guarded: RunningAdapter) -> None:
+    async def half_open() -> bytes:
+        reader, writer = await asyncio.open_connection("127.0.0.1", guarded.adapter.port)
+        writer.write(b"GET /health HTTP/1.1\r\n")
+        await writer.drain()
+        try:
+            return await asyncio.wait_for(reader.read(), TIMEOUT + 5)
+        finally:
+            writer.close()
+
+    answers = await asyncio.gather(*(half_open() for _ in range(50)))
+    assert all(answer.startswith(b"HTTP/1.1 408 ") for answer in answers)
+    async with guarded.http() as http:  # and the server still answers
+        assert (await http.get("/v1/models")).status_code == 200
