@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from adapters.openai.errors import ApiError, engine_unavailable
 from adapters.openai.settings import OpenAISettings
 from hub.client import HubClient
+from hub.contract.errors import VoicebusError
 
 
 @dataclass(frozen=True)
@@ -78,31 +79,55 @@ class Catalog:
         return VoiceTarget(requested=name, voice=voice, speaker=speaker or None)
 
     def _unavailable(self, engine: str | None, what: str) -> ApiError | None:
-        """503 when no engine (of ``engine``) serves any voice at all, else None."""
+        """503 when no engine (of ``engine``) serves any voice at all, else None; it says
+        whether the workers are there but paused, or not there at all."""
         if any(engine is None or r.engine == engine for r in self.hub.voices()):
             return None
-        where = f"of engine {engine!r} " if engine else ""
-        return engine_unavailable(
-            f"No worker {where}is running, so {what} cannot be spoken; retry when an engine is up.",
-            self.settings.retry_after,
-        )
+        paused = sorted({w.engine for w in self.hub.workers() if engine in (None, w.engine)})
+        if paused:
+            message = (
+                f"Engine {', '.join(paused)} is unloaded (paused with 'voicebus engines "
+                f"unload'), so {what} cannot be spoken; load it again with 'voicebus engines "
+                f"load {paused[0]}'."
+            )
+        else:
+            where = f"of engine {engine!r} " if engine else ""
+            message = (
+                f"No worker {where}is running, so {what} cannot be spoken; "
+                "retry when an engine is up."
+            )
+        return engine_unavailable(message, self.settings.retry_after)
 
     def _voices(self, engine: str | None) -> str:
         names = {r.voice.name for r in self.hub.voices() if engine is None or r.engine == engine}
         return ", ".join(sorted(names))
 
-    def voice_error(self, target: VoiceTarget | None, engine: str | None) -> ApiError:
-        """400 naming the voices there are, or 503 when no engine serves any voice."""
+    async def voice_error(self, target: VoiceTarget | None, engine: str | None) -> ApiError:
+        """400 naming the voices there are (or saying that a cloned voice needs a cloning
+        engine), or 503 when no engine serves any voice."""
         described = target.described if target else "the default voice"
         unavailable = self._unavailable(engine, f"voice {described}")
         if unavailable is not None:
             return unavailable
+        if target is not None and await self._is_cloned(target.voice):
+            message = (
+                f"Voice {described} is a cloned voice, and no engine that clones voices "
+                "(xtts, chatterbox) is running; start one, e.g. 'voicebus up --engine xtts'."
+            )
+            return engine_unavailable(message, self.settings.retry_after)
         aliases = ", ".join(sorted(self.voice_aliases()))
         message = (
             f"Unknown voice {described}. Available voices: {self._voices(engine)}. "
             f"Voice aliases: {aliases}."
         )
         return ApiError(400, message, code="voice_not_found", param="voice")
+
+    async def _is_cloned(self, voice: str) -> bool:
+        try:
+            library = await self.hub.library()
+            return any(meta.name == voice for meta in await library.list())
+        except VoicebusError:  # no JetStream: then there is no library either
+            return False
 
     def language_error(self, language: str, engine: str | None) -> ApiError:
         """400 when no voice speaks ``language``, or 503 when no engine serves any voice."""

@@ -98,7 +98,7 @@ async def open_stream(
     except VoiceNotFoundError:
         if target is None and language:
             raise ctx.catalog.language_error(language, engine) from None
-        raise ctx.catalog.voice_error(target, engine) from None
+        raise await ctx.catalog.voice_error(target, engine) from None
     except InvalidRequestError as error:
         answer = from_voicebus(error, ctx.settings.retry_after)
         answer.param = "voice" if target and target.speaker else param

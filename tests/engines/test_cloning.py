@@ -17,8 +17,7 @@ from hub.process.natsserver import NatsServer
 from hub.store.library import VoiceLibrary
 from tests.engines.bus import call, request
 from tests.engines.conftest import RunningEngine
-from tests.helpers import collect
-from tests.hub.store.test_library import wav_clip
+from tests.helpers import collect, wav_clip
 
 TEXT = "Hello from the voice library."
 RATE = 24000

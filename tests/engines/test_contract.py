@@ -17,7 +17,7 @@ from hub.process.natsserver import NatsServer
 from hub.store.library import LibrarySettings, VoiceLibrary
 from tests.engines.bus import Call, announcement, call, request
 from tests.engines.conftest import RunningEngine
-from tests.hub.store.test_library import wav_clip
+from tests.helpers import wav_clip
 
 SENTENCE = "The quick brown fox jumps over the lazy dog."
 CONTRACT_VOICE = "contract-voice"

@@ -9,13 +9,15 @@ import openai
 import pytest
 
 from hub.client import HubClient
+from hub.contract.schemas import ControlAction, ControlCommand
 from tests.adapters.openai.support import (
     MISSING_ENGINE,
     RunningAdapter,
     adapter_settings,
     running_adapter,
 )
-from tests.helpers import assert_is_speech
+from tests.conftest import DEFAULT_VOICE, PrivateBus
+from tests.helpers import assert_is_speech, wav_clip
 
 
 async def speak(server: RunningAdapter, api_key: str = "unused", **fields: Any) -> bytes:
@@ -187,3 +189,27 @@ async def test_a_script_the_voice_cannot_read_is_a_clear_400(openai_server: Runn
     error = await bad_request(openai_server, input="你好\uff0c世界\u3002今天天气很好\u3002")
     assert (error.code, error.param) == ("invalid_request", "input")
     assert "the text is mostly Han script, which voice en_US-joe-medium" in error.message
+
+
+async def test_a_paused_engine_is_named_with_how_to_load_it(private_bus: PrivateBus) -> None:
+    private_bus.engine()
+    hub = await private_bus.client(voice=DEFAULT_VOICE)
+    await hub.control("piper", ControlCommand(action=ControlAction.UNLOAD))
+    async with running_adapter(adapter_settings(), hub) as server:
+        with pytest.raises(openai.InternalServerError) as caught:
+            await speak(server)
+    assert caught.value.status_code == 503 and caught.value.code == "engine_unavailable"
+    assert "Engine piper is unloaded (paused with 'voicebus engines unload')" in str(caught.value)
+    assert "'voicebus engines load piper'" in str(caught.value)
+
+
+async def test_a_cloned_voice_without_a_cloning_engine_says_so(private_bus: PrivateBus) -> None:
+    private_bus.engine()
+    hub = await private_bus.client(voice=DEFAULT_VOICE, voice_bucket=f"v-{private_bus.prefix}")
+    library = await hub.library()
+    await library.add("grandma", wav_clip(6.0), language="en")
+    async with running_adapter(adapter_settings(), hub) as server:
+        with pytest.raises(openai.InternalServerError) as caught:
+            await speak(server, voice="grandma")
+    assert caught.value.status_code == 503
+    assert "Voice 'grandma' is a cloned voice, and no engine that clones" in str(caught.value)

@@ -26,25 +26,7 @@ from hub.store.library import (
     read_wav,
     write_wav,
 )
-
-
-def speechlike(seconds: float, rate: int = 22050, channels: int = 1, seed: int = 0) -> np.ndarray:
-    """A voiced-sounding test signal: harmonics of a wobbling pitch under a syllable envelope."""
-    rng = np.random.default_rng(seed)
-    t = np.arange(int(seconds * rate)) / rate
-    pitch = 120 + 20 * np.sin(2 * np.pi * 0.7 * t) + rng.uniform(-5, 5)
-    phase = 2 * np.pi * np.cumsum(pitch) / rate
-    voice = sum(np.sin(k * phase) / k for k in range(1, 8))
-    envelope = 0.5 + 0.5 * np.sin(2 * np.pi * 3.0 * t) ** 2
-    mono = (0.25 * voice * envelope).astype(np.float32)
-    if channels == 1:
-        return mono
-    return np.repeat(mono[:, None], channels, axis=1)
-
-
-def wav_clip(seconds: float, rate: int = 22050, channels: int = 1, seed: int = 0) -> bytes:
-    samples = (speechlike(seconds, rate, channels, seed) * 32767).astype("<i2")
-    return encode_all(samples.tobytes(), "wav", rate, channels=channels)
+from tests.helpers import speechlike, wav_clip
 
 
 async def _library(url: str, bucket: str | None = None) -> tuple[object, VoiceLibrary]:
