@@ -4,6 +4,8 @@ taken is one clear line."""
 
 from __future__ import annotations
 
+import concurrent.futures
+import http.client
 import json
 import os
 import re
@@ -18,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import assert_is_speech, free_port
+from tests.helpers import STORY, assert_is_speech, free_port, speech_seconds_range
 from tests.hub.process.test_up import wait_for_health
 
 TEXT = "The bus came back."
@@ -134,3 +136,39 @@ def test_a_taken_port_is_one_clear_line(tmp_path: Path) -> None:
     )
     assert lines[-1].endswith("stop it, or choose another port (--nats-port)")
     assert "Traceback" not in result.stderr
+
+
+def test_killing_nats_under_load_never_ends_a_stream_quietly(up: Up) -> None:
+    """Streams in flight when the bus dies finish whole, or end in an error the client sees
+    (a status, or a body cut without its last chunk); none hangs or ends short and clean."""
+    text = " ".join(STORY[:8])
+    low, high = speech_seconds_range(text)
+    outcomes: list[str] = []
+
+    def stream_one() -> None:
+        try:
+            pcm = up.speak(text)
+        except (urllib.error.HTTPError, http.client.IncompleteRead) as failure:
+            outcomes.append(f"error {type(failure).__name__}")
+            return
+        seconds = len(pcm) / 2 / 24000
+        outcomes.append("whole" if low <= seconds <= high else f"short {seconds:.1f} s")
+
+    (nats_pid,) = up.pids(r"nats-server listening on \S+ \(pid (\d+)")
+    with concurrent.futures.ThreadPoolExecutor(6) as pool:
+        futures = [pool.submit(stream_one) for _ in range(6)]
+        time.sleep(1.5)  # first audio is out for some, others are still queued
+        os.kill(nats_pid, signal.SIGKILL)
+        concurrent.futures.wait(futures, timeout=90)
+    assert len(outcomes) == 6, ("hung", outcomes)
+    assert not [outcome for outcome in outcomes if outcome.startswith("short")], outcomes
+    # (Usually all six finish whole: the bus is back within a second, and sentences that
+    # had not been heard yet are sent again.)
+    deadline = time.monotonic() + 10  # and the service is back within seconds
+    while True:
+        try:
+            up.speak("Back again.")
+            break
+        except urllib.error.HTTPError:
+            assert time.monotonic() < deadline, up.log()
+            time.sleep(0.3)
