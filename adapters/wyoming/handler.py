@@ -20,12 +20,13 @@ never comes. A client that disconnects in the middle cancels its synthesis on th
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
 from wyoming.error import Error
-from wyoming.event import Event, Eventable
+from wyoming.event import Event
 from wyoming.info import Describe
 from wyoming.ping import Ping, Pong
 from wyoming.server import AsyncEventHandler
@@ -38,6 +39,7 @@ from wyoming.tts import (
     SynthesizeVoice,
 )
 
+from adapters.wyoming.events import error_event, parse_event
 from adapters.wyoming.framing import ProtocolError, read_event
 from adapters.wyoming.info import build_info
 from adapters.wyoming.response import ClientGoneError, Response
@@ -46,11 +48,8 @@ from adapters.wyoming.voices import choose_voice
 from hub.audio import AudioSpec
 from hub.client import HubClient
 from hub.contract.errors import VoicebusError
-from hub.contract.schemas import ErrorCode
 
 _LOGGER = logging.getLogger(__name__)
-
-E = TypeVar("E", bound=Eventable)
 
 SHUTTING_DOWN = "shutting_down"
 _ERROR_WRITE_SECONDS = 2.0
@@ -89,10 +88,22 @@ class WyomingHandler(AsyncEventHandler):
         except Exception as error:  # the connection's edge: say why, then hang up
             self._log_failure(error)
             await self._fail(error)
+            await self._linger()
         finally:
             await self.disconnect()
             self.writer.close()
             _LOGGER.debug("%s closed", self._peer)
+
+    async def _linger(self, seconds: float = 1.0, limit: int = 1 << 20) -> None:
+        """After an error: end our side, then read and drop what the client still sends, so
+        closing does not reset the connection and destroy the error event on its way."""
+        with contextlib.suppress(OSError, RuntimeError):
+            self.writer.write_eof()
+        dropped = 0
+        with contextlib.suppress(OSError, TimeoutError, ValueError):
+            async with asyncio.timeout(seconds):
+                while dropped < limit and (data := await self.reader.read(65536)):
+                    dropped += len(data)
 
     async def _read_events(self) -> None:
         while self._running:
@@ -135,7 +146,7 @@ class WyomingHandler(AsyncEventHandler):
         self._running = False
         if self._response is not None:
             await self._response.cancel()
-        await self._send_quietly(_error_event(error))
+        await self._send_quietly(error_event(error))
 
     async def _response_failed(self, error: Exception) -> None:
         """Called by a response task that could not finish."""
@@ -144,7 +155,7 @@ class WyomingHandler(AsyncEventHandler):
             _LOGGER.info("%s: %s; synthesis cancelled", self._peer, error)
         else:
             self._log_failure(error)
-            await self._send_quietly(_error_event(error))
+            await self._send_quietly(error_event(error))
         self._close()
 
     def _log_failure(self, error: Exception) -> None:
@@ -181,15 +192,15 @@ class WyomingHandler(AsyncEventHandler):
         if Describe.is_type(event.type):
             await self._on_describe()
         elif Synthesize.is_type(event.type):
-            await self._on_synthesize(_parse(Synthesize, event))
+            await self._on_synthesize(parse_event(Synthesize, event))
         elif SynthesizeStart.is_type(event.type):
-            await self._on_synthesize_start(_parse(SynthesizeStart, event))
+            await self._on_synthesize_start(parse_event(SynthesizeStart, event))
         elif SynthesizeChunk.is_type(event.type):
-            self._on_synthesize_chunk(_parse(SynthesizeChunk, event))
+            self._on_synthesize_chunk(parse_event(SynthesizeChunk, event))
         elif SynthesizeStop.is_type(event.type):
             self._on_synthesize_stop()
         elif Ping.is_type(event.type):
-            await self._send(Pong(text=_parse(Ping, event).text).event())
+            await self._send(Pong(text=parse_event(Ping, event).text).event())
         else:
             _LOGGER.debug("%s: ignoring %s", self._peer, event.type)
         return True
@@ -261,36 +272,3 @@ class WyomingHandler(AsyncEventHandler):
             streamed=streamed,
             label=f"{self._peer} request {self._requests}",
         )
-
-
-def _error_event(error: Exception) -> Event:
-    """The ``error`` event telling the client why its request ended."""
-    if isinstance(error, ProtocolError):
-        return Error(text=str(error), code=error.code).event()
-    if isinstance(error, VoicebusError):
-        return Error(text=str(error), code=error.code.value).event()
-    return Error(
-        text="internal error in the Wyoming adapter", code=ErrorCode.INTERNAL.value
-    ).event()
-
-
-def _parse(cls: type[E], event: Event) -> E:
-    """The typed event, or a ProtocolError naming what is wrong with it."""
-    data = event.data
-    if data.get("voice", {}) is None:
-        data = {key: value for key, value in data.items() if key != "voice"}
-    try:
-        parsed = cls.from_event(Event(event.type, data, event.payload))
-    except KeyError as missing:
-        raise ProtocolError(f"invalid {event.type} event: {missing.args[0]!r} is missing") from None
-    except (TypeError, ValueError, AttributeError):
-        raise ProtocolError(f"invalid {event.type} event: a field has the wrong type") from None
-    text = getattr(parsed, "text", None)
-    if isinstance(parsed, Synthesize | SynthesizeChunk) and not isinstance(text, str):
-        raise ProtocolError(f"'text' of {event.type} must be a string")
-    voice = getattr(parsed, "voice", None)
-    if voice is not None and not all(
-        isinstance(value, str | None) for value in (voice.name, voice.language, voice.speaker)
-    ):
-        raise ProtocolError(f"'voice' of {event.type} must hold strings")
-    return parsed  # type: ignore[return-value]

@@ -467,3 +467,18 @@ async def test_serve_until_stop_closes_open_connections(hub: HubClient) -> None:
         assert await client.read_event() is None
     with pytest.raises(ConnectionRefusedError):
         await asyncio.open_connection("127.0.0.1", port)
+
+
+async def test_an_oversized_header_gets_its_error_before_the_close(adapter: WyomingAdapter) -> None:
+    reader, writer = await asyncio.open_connection("127.0.0.1", adapter.port)
+    try:
+        writer.write(b'{"type": "synthesize", "data": {"text": "' + b"x" * 200_000)
+        await writer.drain()
+        async with asyncio.timeout(READ_TIMEOUT):
+            answer = await reader.read()
+    finally:
+        writer.close()
+    events = read_all(answer)
+    assert [event.type for event in events] == ["error"]
+    error = Error.from_event(events[0])
+    assert error.code == "protocol_error" and error.text == "event header line is too long"
