@@ -8,7 +8,8 @@ import logging
 import discord
 
 from adapters.discord.access import Refusal
-from adapters.discord.context import BotContext
+from adapters.discord.cleaning import Names
+from adapters.discord.context import BotContext, display_name
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -36,7 +37,8 @@ async def on_message(ctx: BotContext, message: discord.Message) -> bool:
         return False
     try:
         await ctx.join(guild, voice_channel)
-        await ctx.speak(guild, message.author, message.content, config, said=True)
+        known = mentioned(message, config.nicknames)
+        await ctx.speak(guild, message.author, message.content, config, said=True, known=known)
     except Refusal as refusal:  # nobody asked: log it, do not spam the channel
         _LOGGER.info("not reading a message in guild %s: %s", guild.id, refusal)
         return False
@@ -57,3 +59,12 @@ async def _linked_voice(
     if isinstance(channel, discord.VoiceChannel) and in_it == channel:
         return channel
     return None
+
+
+def mentioned(message: discord.Message, nicknames: bool) -> Names:
+    """The names Discord sent with the message for the ids it mentions."""
+    return Names(
+        users={user.id: display_name(user, nicknames) for user in message.mentions},
+        channels={channel.id: channel.name for channel in message.channel_mentions},
+        roles={role.id: role.name for role in message.role_mentions},
+    )

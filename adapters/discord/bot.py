@@ -72,17 +72,12 @@ class DiscordAdapter:
         client.event(_message_listener(ctx))
         client.event(_voice_listener(ctx, client))
         try:
-            await client.login(self.settings.token.get_secret_value())
-        except discord.LoginFailure:
+            await _login(client, self.settings.token.get_secret_value())
+            if self.settings.sync_commands:
+                await _sync(tree, self.settings.guild_ids)
+        except BaseException:
             await client.close()
-            raise StartupError(
-                "Discord refused the bot token (check VOICEBUS_DISCORD_TOKEN)"
-            ) from None
-        except (discord.HTTPException, OSError) as error:
-            await client.close()
-            raise StartupError(f"cannot reach Discord: {error}") from None
-        if self.settings.sync_commands:
-            await _sync(tree, self.settings.guild_ids)
+            raise
         self.client = client
         return client
 
@@ -112,6 +107,15 @@ class DiscordAdapter:
                 await player.close()
         if self.client is not None and not self.client.is_closed():
             await self.client.close()
+
+
+async def _login(client: discord.Client, token: str) -> None:
+    try:
+        await client.login(token)
+    except discord.LoginFailure:
+        raise StartupError("Discord refused the bot token (check VOICEBUS_DISCORD_TOKEN)") from None
+    except (discord.HTTPException, OSError) as error:
+        raise StartupError(f"cannot reach Discord: {error}") from None
 
 
 async def _sync(tree: app_commands.CommandTree, guild_ids: list[int]) -> None:

@@ -105,6 +105,7 @@ class BotContext:
         voice: str | None = None,
         on_error: Callable[[str], Awaitable[None]] | None = None,
         said: bool = False,
+        known: Names | None = None,
     ) -> int:
         """Clean and queue ``text`` in ``author``'s voice; returns its place in the queue."""
         self.limiter.check(author.id)
@@ -112,7 +113,7 @@ class BotContext:
         voice = voice or user.voice or self.settings.default_voice
         self.check_voice(voice)
         max_chars = config.max_chars or self.settings.max_chars
-        names = names_in(guild, text, config.nicknames)
+        names = names_in(guild, text, config.nicknames, known)
         spoken = clean(text, names, max_chars=max_chars, replacements=config.replacements)
         if not spoken:
             raise Refusal("There is nothing I can read aloud in that.")
@@ -134,11 +135,17 @@ def display_name(member: Any, nicknames: bool) -> str:
     return str(getattr(member, "global_name", None) or member.name)
 
 
-def names_in(guild: discord.Guild, text: str, nicknames: bool = True) -> Names:
-    """Names of the users, channels and roles that ``text`` mentions, from the guild."""
-    users, channels, roles = {}, {}, {}
+def names_in(
+    guild: discord.Guild, text: str, nicknames: bool = True, known: Names | None = None
+) -> Names:
+    """Names of the users, channels and roles that ``text`` mentions: ``known`` ones (a
+    message's own mention list), else from the guild's cache."""
+    known = known or Names()
+    users, channels, roles = dict(known.users), dict(known.channels), dict(known.roles)
     for kind, raw in _IDS.findall(text):
         ident = int(raw)
+        if ident in users or ident in channels or ident in roles:
+            continue
         if kind.startswith("@") and kind != "@&":
             member = guild.get_member(ident)
             if member is not None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -56,6 +57,8 @@ class GuildPlayer:
         self._current: Utterance | None = None
         self._pump: asyncio.Task[None] | None = None
         self._worker: asyncio.Task[None] | None = None
+        self.history: deque[str] = deque(maxlen=20)
+        """The texts most recently queued, newest last."""
 
     @property
     def current(self) -> Utterance | None:
@@ -70,6 +73,7 @@ class GuildPlayer:
         if self._queue.qsize() >= self._max_queue:
             raise QueueFullError(f"{self._queue.qsize()} messages are waiting")
         self._queue.put_nowait(utterance)
+        self.history.append(utterance.text)
         if self._worker is None or self._worker.done():
             self._worker = asyncio.create_task(self._run(), name=f"discord-guild-{self.guild_id}")
         return self._queue.qsize() - 1 + (self._current is not None)
