@@ -31,7 +31,8 @@ _TIMESTAMP = re.compile(r"<t:\d+(:\w)?>")
 _LINK = re.compile(r"<?(https?://[^\s>]+)>?")
 _MASKED_LINK = re.compile(r"\[([^\]]+)\]\(<?https?://[^)\s]+>?\)")
 _LINE_MARKUP = re.compile(r"^\s*(>>>|>|#{1,3} |-# |[-*] )\s*", re.MULTILINE)
-_EMPHASIS = re.compile(r"(\*\*\*|\*\*|\*|__|_|~~)(?=\S)(.+?)(?<=\S)\1")
+_EMPHASIS = re.compile(r"(\*\*\*|\*\*|\*|~~)(?=\S)(.+?)(?<=\S)\1")
+_UNDERLINE = re.compile(r"(?<!\w)(__|_)(?=\S)(.+?)(?<=\S)\1(?!\w)")  # not in snake_case
 _REPEAT = re.compile(r"(.)\1{" + str(MAX_REPEAT) + ",}", re.DOTALL)
 _SPACE = re.compile(r"\s+")
 
@@ -82,7 +83,7 @@ def strip_markdown(text: str) -> str:
     text = _LINE_MARKUP.sub("", text)
     previous = None
     while previous != text:  # nested emphasis: ***a*** or **_a_**
-        previous, text = text, _EMPHASIS.sub(r"\2", text)
+        previous, text = text, _UNDERLINE.sub(r"\2", _EMPHASIS.sub(r"\2", text))
     return text
 
 
