@@ -40,6 +40,8 @@ class HubAudioSource(discord.AudioSource):
         self.packets = 0
         self.underruns = 0
         self.error: Exception | None = None
+        self.finished_feeding = False
+        """True once the stream ended (every packet is in the queue)."""
 
     def is_opus(self) -> bool:
         return True
@@ -52,6 +54,7 @@ class HubAudioSource(discord.AudioSource):
     def finish(self, error: Exception | None = None) -> None:
         """The stream ended (with ``error`` when it failed): play what is left, then end."""
         self.error = self.error or error
+        self.finished_feeding = True
         self._packets.put(_END)
 
     def stop(self) -> None:
