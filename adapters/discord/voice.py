@@ -34,8 +34,26 @@ def voice_support() -> str | None:
     return None
 
 
+class _CloseCodes(logging.Handler):
+    """Close codes of the voice handshakes discord.py retries (it logs each failure with its
+    ``ConnectionClosed``, then retries until the timeout: a 4017 would otherwise look like a
+    mere timeout)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.codes: list[int] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        error = record.exc_info[1] if record.exc_info else None
+        if isinstance(error, discord.ConnectionClosed):
+            self.codes.append(error.code)
+
+
 async def connect_voice(channel: Any) -> Any:
     """``channel.connect()`` with every failure turned into a Refusal the user understands."""
+    codes = _CloseCodes()
+    logger = logging.getLogger("discord.voice_state")
+    logger.addHandler(codes)
     try:
         return await channel.connect(timeout=CONNECT_TIMEOUT, reconnect=True, self_deaf=True)
     except discord.ConnectionClosed as error:
@@ -43,10 +61,14 @@ async def connect_voice(channel: Any) -> Any:
     except discord.Forbidden:
         raise Refusal(f"I am not allowed to join {channel.name}.") from None
     except TimeoutError:
+        if codes.codes:
+            raise Refusal(explain_close(codes.codes[-1])) from None
         raise Refusal("Discord's voice server did not answer in time; try again.") from None
     except discord.ClientException as error:
         _LOGGER.warning("voice connect to %s failed: %s", channel.id, error)
         raise Refusal("I could not join that voice channel; try /leave, then again.") from None
+    finally:
+        logger.removeHandler(codes)
 
 
 def explain_close(code: int | None) -> str:

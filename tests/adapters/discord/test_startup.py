@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import signal
 import subprocess
@@ -10,12 +11,17 @@ import sys
 import time
 from typing import Any
 
+import discord
+import pytest
+
+from adapters.discord.access import Refusal
 from adapters.discord.settings import DiscordSettings
-from adapters.discord.voice import DAVE_REQUIRED, explain_close, voice_support
+from adapters.discord.voice import DAVE_REQUIRED, connect_voice, explain_close, voice_support
 from hub import plugins
 from hub.client import HubClient
 from hub.contract.schemas import AdapterState
 from hub.process.adapters import AdapterSupervisor, Backoff, SupervisedAdapter
+from tests.adapters.discord import fake_discord as fake
 from tests.helpers import free_port
 
 
@@ -88,3 +94,49 @@ async def test_a_bot_that_cannot_log_in_fails_alone(hub: HubClient, discord_api:
     finally:
         stop.set()
         await asyncio.wait_for(task, 10)
+
+
+class _Socket:
+    close_code = DAVE_REQUIRED
+
+
+class _ChannelWithoutDave:
+    """A voice channel whose handshake Discord closes with 4017, as discord.py reports it:
+    each failed attempt logged with its ConnectionClosed, then a timeout."""
+
+    name = "Lounge"
+
+    async def connect(self, **options: Any) -> None:
+        assert options["reconnect"] is True and options["self_deaf"] is True
+        try:
+            raise discord.ConnectionClosed(_Socket(), shard_id=None)  # type: ignore[arg-type]
+        except discord.ConnectionClosed:
+            logging.getLogger("discord.voice_state").exception("Failed to connect to voice...")
+        raise TimeoutError
+
+
+async def test_a_4017_handshake_becomes_a_reply_the_user_understands(caplog: Any) -> None:
+    with pytest.raises(Refusal, match="requires end-to-end encryption"):
+        await connect_voice(_ChannelWithoutDave())
+    assert "4017" in caplog.text
+
+
+async def test_join_without_permission_is_explained(start_bot: Any) -> None:
+    guild = fake.guild()
+    guild["roles"][0]["permissions"] = str(fake.VIEW | fake.SEND)  # no Connect, no Speak
+    bot = await start_bot(guild)
+    answer = await bot.api.final_text(bot.command("join"))
+    assert answer == "I need the Connect and Speak permissions in Lounge."
+    assert not bot.voices
+
+
+async def test_the_voice_channels_own_text_chat_is_read(start_bot: Any) -> None:
+    bot = await start_bot()
+    await bot.api.final_text(bot.command("join"))
+    bot.post("reading the lounge chat", channel=fake.LOUNGE + fake.GUILD_ID)
+    history = bot.ctx.player(fake.GUILD_ID).history
+    await bot.api.wait_for(lambda: history)
+    assert history[-1] == "Annie said, reading the lounge chat"
+    bot.post("not this one", channel=fake.GENERAL + fake.GUILD_ID)
+    await asyncio.sleep(0.3)
+    assert len(history) == 1
