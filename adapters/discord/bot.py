@@ -89,8 +89,7 @@ class DiscordAdapter:
         try:
             await asyncio.wait([gateway, stopping], return_when=asyncio.FIRST_COMPLETED)
             if gateway.done() and not stop.is_set():
-                gateway.result()  # raise the gateway's error for the supervisor
-                raise StartupError("the Discord gateway connection ended")
+                _raise_gateway_error(gateway)
         finally:
             stopping.cancel()
             await self.close()
@@ -107,6 +106,18 @@ class DiscordAdapter:
                 await player.close()
         if self.client is not None and not self.client.is_closed():
             await self.client.close()
+
+
+def _raise_gateway_error(gateway: asyncio.Task[None]) -> None:
+    """Why the gateway connection ended, in one line for the supervisor."""
+    try:
+        gateway.result()
+    except discord.PrivilegedIntentsRequired:
+        raise StartupError(
+            "Discord refused the Message Content intent: enable it for the bot in the "
+            "developer portal (Bot > Privileged Gateway Intents)"
+        ) from None
+    raise StartupError("the Discord gateway connection ended")
 
 
 async def _login(client: discord.Client, token: str) -> None:

@@ -42,6 +42,8 @@ class HubAudioSource(discord.AudioSource):
         self.error: Exception | None = None
         self.finished_feeding = False
         """True once the stream ended (every packet is in the queue)."""
+        self.finished_at: float | None = None
+        """``time.perf_counter()`` when the stream ended."""
 
     def is_opus(self) -> bool:
         return True
@@ -55,6 +57,7 @@ class HubAudioSource(discord.AudioSource):
         """The stream ended (with ``error`` when it failed): play what is left, then end."""
         self.error = self.error or error
         self.finished_feeding = True
+        self.finished_at = time.perf_counter()
         self._packets.put(_END)
 
     def stop(self) -> None:

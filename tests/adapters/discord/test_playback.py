@@ -35,6 +35,23 @@ async def test_player_streams_speech_at_pace(hub: HubClient, whisper: Any) -> No
     assert_is_speech(left_channel(pcm), 48000, TEXT, whisper)
 
 
+async def test_speaking_starts_after_the_first_sentence(hub: HubClient) -> None:
+    voice = RecordingVoice(asyncio.get_running_loop())
+    player = GuildPlayer(hub, 4)
+    player.voice = voice
+    utterance = Utterance(story(5))
+    player.enqueue(utterance)
+    await asyncio.wait_for(utterance.started.wait(), 20)
+    source = utterance.source
+    assert source is not None
+    while source.finished_at is None:  # the whole text is synthesized
+        await asyncio.sleep(0.02)
+    await player.skip()  # no need to hear it all
+    assert source.first_audio_at is not None
+    assert source.first_audio_at < source.finished_at - 0.5, "it waited for the whole text"
+    assert source.underruns < 150, "the start should not need seconds of silence"
+
+
 async def test_stall_plays_silence_and_does_not_end(hub: HubClient) -> None:
     stream = await hub.open("A young woman read a book about the ocean.", output=OUTPUT)
     packets = [packet async for packet in stream]
