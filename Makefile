@@ -11,7 +11,7 @@ ENVS := $(PYTHON) requirements/environments.py --uv $(UV)
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 export UV_PYTHON := $(shell $(PYTHON) -c 'import sys; print(sys.executable)')
 
-.PHONY: up test lint lock check-locks bench clean help uv
+.PHONY: up test lint lock check-locks bench clean help uv system-packages
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -28,7 +28,19 @@ uv: $(UV)  ## install the pinned uv into .venv-uv
 check-locks: $(UV)  ## fail, naming the lock, if pyproject.toml or requirements/ changed without 'make lock'
 	$(ENVS) check
 
-$(STAMP): $(UV) pyproject.toml uv.lock
+# Debian packages from requirements/debian.lock (exact versions): apt-get update only when
+# one is missing; without root, say what to install and go on.
+DEBIAN_PACKAGES := $(shell grep -v '^\#' requirements/debian.lock | grep -v '^ *$$')
+
+system-packages:  ## install the locked Debian packages (requirements/debian.lock)
+	@missing=""; for p in $(DEBIAN_PACKAGES); do \
+		[ "$$(dpkg-query -W -f='$${Version}' $${p%%=*} 2>/dev/null)" = "$${p#*=}" ] || missing="$$missing $$p"; \
+	done; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" != 0 ]; then echo "not root: skipping system packages; install:$$missing" >&2; exit 0; fi; \
+	apt-get update && apt-get install -y --no-install-recommends $$missing
+
+$(STAMP): $(UV) pyproject.toml uv.lock | system-packages
 	$(UV) sync --locked --all-extras
 	touch $(STAMP)
 

@@ -55,7 +55,7 @@ def test_installed_plugins_are_commands(toy_env: dict[str, str]) -> None:
     missing = voicebus({**os.environ, "VOICEBUS_CONFIG": ""}, "up", "--adapter", "toy")
     assert missing.returncode == 1
     assert missing.stderr.strip() == (
-        "Error: unknown adapter 'toy'; known adapters: openai, wyoming"
+        "Error: unknown adapter 'toy'; known adapters: discord, openai, wyoming"
     )
 
 

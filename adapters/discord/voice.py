@@ -1,0 +1,82 @@
+"""Joining voice as Discord requires it now: PyNaCl and ``davey`` (DAVE end-to-end
+encryption; since March 2026 Discord closes voice connections without it, code 4017).
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from typing import Any
+
+import discord
+
+from adapters.discord.access import Refusal
+
+_LOGGER = logging.getLogger(__name__)
+
+DAVE_REQUIRED = 4017
+CONNECT_TIMEOUT = 20.0
+
+
+def voice_support() -> str | None:
+    """None when voice can work; else one line saying what is missing."""
+    missing = []
+    for module, package in (("nacl", "PyNaCl"), ("davey", "davey")):
+        try:
+            importlib.import_module(module)
+        except ImportError:
+            missing.append(package)
+    if missing:
+        return (
+            f"Discord voice needs {' and '.join(missing)}, which did not load: install the "
+            "project's discord extra (uv sync --all-extras)."
+        )
+    return None
+
+
+class _CloseCodes(logging.Handler):
+    """Close codes of the voice handshakes discord.py retries (it logs each failure with its
+    ``ConnectionClosed``, then retries until the timeout: a 4017 would otherwise look like a
+    mere timeout)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.codes: list[int] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        error = record.exc_info[1] if record.exc_info else None
+        if isinstance(error, discord.ConnectionClosed):
+            self.codes.append(error.code)
+
+
+async def connect_voice(channel: Any) -> Any:
+    """``channel.connect()`` with every failure turned into a Refusal the user understands."""
+    codes = _CloseCodes()
+    logger = logging.getLogger("discord.voice_state")
+    logger.addHandler(codes)
+    try:
+        return await channel.connect(timeout=CONNECT_TIMEOUT, reconnect=True, self_deaf=True)
+    except discord.ConnectionClosed as error:
+        raise Refusal(explain_close(error.code)) from None
+    except discord.Forbidden:
+        raise Refusal(f"I am not allowed to join {channel.name}.") from None
+    except TimeoutError:
+        if codes.codes:
+            raise Refusal(explain_close(codes.codes[-1])) from None
+        raise Refusal("Discord's voice server did not answer in time; try again.") from None
+    except discord.ClientException as error:
+        _LOGGER.warning("voice connect to %s failed: %s", channel.id, error)
+        raise Refusal("I could not join that voice channel; try /leave, then again.") from None
+    finally:
+        logger.removeHandler(codes)
+
+
+def explain_close(code: int | None) -> str:
+    if code == DAVE_REQUIRED:
+        _LOGGER.error(
+            "Discord closed the voice connection with 4017 (DAVE end-to-end encryption "
+            "required): is davey installed and discord.py >= 2.7?"
+        )
+        return "Discord refused my voice connection (it requires end-to-end encryption)."
+    _LOGGER.warning("voice connection closed by Discord with code %s", code)
+    return f"Discord closed my voice connection (code {code}); try again."
