@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic_core import PydanticCustomError
@@ -46,7 +46,7 @@ class SpeechRequest(BaseModel):
         description="tts-1, tts-1-hd, gpt-4o-mini-tts (any engine by default) or an engine name.",
     )
     input: str = Field(description="Text to speak; at most 4096 characters by default.")
-    voice: str | VoiceRef = Field(
+    voice: Annotated[str, Field(min_length=1)] | VoiceRef = Field(
         description="An OpenAI voice name (alloy, ash, ...), a hub voice name "
         "(optionally 'voice:speaker'), or {'id': ...}."
     )
