@@ -9,9 +9,10 @@ length scale is far from proportional (measured: 2x gave 0.66 of the duration, 4
 clients that ask for 2x want half the time.
 
 Memory: onnxruntime's arena keeps the peak of the largest sentence ever made (a 400-character
-run-on took a worker from 160 MB to 550 MB for good). Every inference asks it to shrink back
-(``memory.enable_memory_arena_shrinkage``) and freed heap goes back to the system after each
-request, so a worker returns to about its start-up size (docs/engines.md has the figures).
+run-on took a worker from 160 MB to 550 MB for good), and the peak grows with the piece's
+length. Every inference asks the arena to shrink back (``memory.enable_memory_arena_shrinkage``),
+freed heap goes back to the system after each request, and run-ons are cut into pieces of at
+most ``MAX_PHONEMES``, so a worker stays under a bound (docs/engines.md has the figures).
 """
 
 from __future__ import annotations
@@ -106,6 +107,28 @@ class _ShrinkingSession:
         return getattr(self._session, name)
 
 
+MAX_PHONEMES = 200
+"""Longest piece Piper synthesizes at once; memory grows with it (a 400-number run-on as one
+piece peaked at 1.8 GB), normal sentences are well under it."""
+
+
+class _BoundedPiperVoice(PiperVoice):
+    """Piper with run-on sentences cut at word boundaries into pieces of MAX_PHONEMES."""
+
+    def phonemize(self, text: str) -> list[list[str]]:
+        return [piece for sentence in super().phonemize(text) for piece in _cut(sentence)]
+
+
+def _cut(phonemes: list[str], limit: int = MAX_PHONEMES) -> list[list[str]]:
+    pieces: list[list[str]] = []
+    while len(phonemes) > limit:
+        spaces = [i for i, phoneme in enumerate(phonemes[:limit]) if phoneme == " "]
+        cut = spaces[-1] + 1 if spaces and spaces[-1] > 0 else limit
+        pieces.append(phonemes[:cut])
+        phonemes = phonemes[cut:]
+    return [*pieces, phonemes] if phonemes else pieces
+
+
 def _release_freed_memory() -> None:
     """Hand freed heap back to the system (glibc keeps it otherwise)."""
     if _LIBC is not None:
@@ -120,7 +143,9 @@ def load_voice(model: Path, config_file: Path, threads: int) -> _LoadedVoice:
     session = onnxruntime.InferenceSession(
         str(model), sess_options=options, providers=["CPUExecutionProvider"]
     )
-    voice = PiperVoice(session=_ShrinkingSession(session), config=PiperConfig.from_dict(config))
+    voice = _BoundedPiperVoice(
+        session=_ShrinkingSession(session), config=PiperConfig.from_dict(config)
+    )
     name = model.name.removesuffix(".onnx")
     return _LoadedVoice(_voice_info(name, config, voice.config.sample_rate), voice)
 
