@@ -1,0 +1,41 @@
+"""Checks before the adapter serves: settings that must be there, and a token Slack accepts.
+Each failure is one clear exception (the supervisor logs it and retries this adapter only)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import aiohttp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack.settings import SlackSettings
+
+
+class SlackStartupError(RuntimeError):
+    """The adapter cannot serve: the message says what to fix (never a secret)."""
+
+
+def check_settings(settings: SlackSettings) -> None:
+    if not settings.bot_token.get_secret_value():
+        raise SlackStartupError("no bot token: set VOICEBUS_SLACK_BOT_TOKEN (xoxb-...)")
+    if not settings.socket_mode and not settings.signing_secret.get_secret_value():
+        raise SlackStartupError(
+            "no signing secret: set VOICEBUS_SLACK_SIGNING_SECRET for HTTP mode, "
+            "or VOICEBUS_SLACK_APP_TOKEN (xapp-...) for Socket Mode"
+        )
+
+
+async def verify_token(client: AsyncWebClient, api_url: str) -> dict[str, Any]:
+    """``auth.test``'s answer; raises :class:`SlackStartupError` when Slack says no or
+    cannot be reached."""
+    try:
+        answer = await client.auth_test()
+    except SlackApiError as error:
+        code = error.response.get("error") if error.response is not None else None
+        raise SlackStartupError(f"Slack rejected the bot token ({code})") from None
+    except (aiohttp.ClientError, TimeoutError, OSError) as error:
+        raise SlackStartupError(
+            f"cannot reach Slack's Web API at {api_url}: {type(error).__name__}"
+        ) from None
+    return dict(answer.data) if isinstance(answer.data, dict) else {}
