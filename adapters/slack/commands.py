@@ -60,7 +60,10 @@ def _voices(service: SpeechService) -> Any:
             await ack(text=messages.BUSY, response_type="ephemeral")
             return
         listed = "\n".join(f"- `{name}`" for name in names)
-        await ack(text=f"Voices you can use (`/voice NAME` to pick one):\n{listed}")
+        await ack(
+            text=f"Voices you can use (`/voice NAME` to pick one):\n{listed}",
+            response_type="ephemeral",
+        )
 
     return voices
 
@@ -71,19 +74,25 @@ def _voice(service: SpeechService) -> Any:
         team, user = command.get("team_id"), command["user_id"]
         if not name:
             current = await service.voice_for(team, user, None)
-            await ack(text=f"Your voice is `{current or 'the default'}`. Change: `/voice NAME`.")
+            await ack(
+                text=f"Your voice is `{current or 'the default'}`. Change: `/voice NAME`.",
+                response_type="ephemeral",
+            )
             return
         try:
             route = await service.hub.wait_for_voice(name)
         except VoiceNotFoundError as error:
-            await ack(text=messages.unknown_voice(name, error.available))
+            await ack(text=messages.unknown_voice(name, error.available), response_type="ephemeral")
             return
         try:
             await service.preferences.set(team, user, route.voice.name)
         except Exception as error:  # storage is down: say so, keep serving
             _LOGGER.warning("could not save %s's voice: %s", user, error)
-            await ack(text="I could not save your voice right now. Try again in a minute.")
+            await ack(
+                text="I could not save your voice right now. Try again in a minute.",
+                response_type="ephemeral",
+            )
             return
-        await ack(text=f"Your voice is now `{route.voice.name}`.")
+        await ack(text=f"Your voice is now `{route.voice.name}`.", response_type="ephemeral")
 
     return voice
