@@ -42,6 +42,12 @@ def unknown_voice(voice: str, available: list[str]) -> str:
     return f"I do not know the voice `{voice}`. Try one of: {shown} (`/voices` lists them)."
 
 
+def slack_error_code(error: SlackApiError) -> str:
+    """Slack's error code (``not_in_channel``), or "" when the answer was not Slack's JSON."""
+    data = getattr(error.response, "data", None)
+    return str(data.get("error") or "") if isinstance(data, dict) else ""
+
+
 def for_user(error: BaseException) -> str:
     """The message a user gets for ``error``; unexpected errors are logged, not shown."""
     if isinstance(error, VoiceNotFoundError):
@@ -52,8 +58,8 @@ def for_user(error: BaseException) -> str:
         hint = f" {error.suggestion.capitalize()}." if error.suggestion else ""
         return f"{error.message.capitalize()}.{hint}"
     if isinstance(error, SlackApiError):
-        code = str(error.response.get("error", "")) if error.response is not None else ""
-        _LOGGER.warning("Slack refused a call: %s", code or "no error code")
-        return _SLACK_REFUSALS.get(code, f"Slack refused the upload ({code}). Try again later.")
+        code = slack_error_code(error)
+        _LOGGER.warning("Slack refused a call: %s", code or error)
+        return _SLACK_REFUSALS.get(code, f"Slack refused a request ({code}). Try again later.")
     _LOGGER.error("speech failed", exc_info=error)
     return FAILED

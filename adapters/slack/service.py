@@ -63,7 +63,7 @@ class SpeechService:
         try:
             answer = await self.client.users_info(user=user)
         except SlackApiError as error:
-            _LOGGER.info("no name for %s: %s", user, error.response.get("error"))
+            _LOGGER.info("no name for %s: %s", user, messages.slack_error_code(error))
             return "someone"
         info = answer.get("user") or {}
         profile = info.get("profile") or {}

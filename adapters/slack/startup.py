@@ -9,6 +9,7 @@ import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.slack.messages import slack_error_code
 from adapters.slack.settings import SlackSettings
 
 
@@ -32,7 +33,7 @@ async def verify_token(client: AsyncWebClient, api_url: str) -> dict[str, Any]:
     try:
         answer = await client.auth_test()
     except SlackApiError as error:
-        code = error.response.get("error") if error.response is not None else None
+        code = slack_error_code(error) or "no error code"
         raise SlackStartupError(f"Slack rejected the bot token ({code})") from None
     except (aiohttp.ClientError, TimeoutError, OSError) as error:
         raise SlackStartupError(
