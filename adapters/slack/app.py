@@ -12,14 +12,16 @@ import asyncio
 import logging
 
 from slack_bolt.async_app import AsyncApp
+from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import commands, events
 from adapters.slack.http import serve_http
+from adapters.slack.messages import slack_error_code
 from adapters.slack.preferences import VoicePreferences
 from adapters.slack.service import SpeechService
 from adapters.slack.settings import SlackSettings
-from adapters.slack.startup import check_settings, verify_token
+from adapters.slack.startup import SlackStartupError, check_settings, verify_token
 from hub.client import HubClient
 
 _LOGGER = logging.getLogger(__name__)
@@ -66,7 +68,15 @@ class SlackAdapter:
         from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
         assert self.settings.app_token is not None
-        handler = AsyncSocketModeHandler(app, self.settings.app_token.get_secret_value())
+        app_token = self.settings.app_token.get_secret_value()
+        try:  # Bolt's client would retry a refused token forever: ask once ourselves
+            await app.client.apps_connections_open(app_token=app_token)
+        except SlackApiError as error:
+            code = slack_error_code(error) or "no error code"
+            raise SlackStartupError(
+                f"Slack refused Socket Mode for the app token ({code})"
+            ) from None
+        handler = AsyncSocketModeHandler(app, app_token)
         await handler.connect_async()
         _LOGGER.info("Slack adapter connected in Socket Mode")
         self.started.set()

@@ -40,17 +40,21 @@ def _say(service: SpeechService) -> Any:
             await ack(text=refusal, response_type="ephemeral")
             return
         await ack(text=messages.SPEAKING, response_type="ephemeral")
-        voice = await service.voice_for(command.get("team_id"), user, voice)
-        delivery = Delivery(
-            await service.spoken(markup), voice, command["channel_id"], comment=markup
-        )
 
         async def notify(text: str) -> None:
             await respond(text=text, response_type="ephemeral", replace_original=False)
 
-        await service.speak(delivery, notify)
+        await service.guarded(notify, _speak(service, command, voice, markup, notify))
 
     return say
+
+
+async def _speak(
+    service: SpeechService, command: dict[str, Any], voice: str | None, markup: str, notify: Any
+) -> None:
+    voice = await service.voice_for(command.get("team_id"), command["user_id"], voice)
+    text = await service.spoken(markup)
+    await service.speak(Delivery(text, voice, command["channel_id"], comment=markup), notify)
 
 
 def _voices(service: SpeechService) -> Any:

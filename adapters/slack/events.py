@@ -6,7 +6,6 @@ import logging
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
-from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import messages
@@ -45,28 +44,30 @@ def _mention(service: SpeechService) -> Any:
         if not service.events.first_time(str(body.get("event_id") or event.get("event_ts"))):
             _LOGGER.info("event %s was retried; already answered", body.get("event_id"))
             return
-        channel, user = event["channel"], event.get("user", "")
-        parent = event.get("thread_ts")
-        notify = ephemeral(service.client, channel, user, parent)
-        markup = strip_mention(event.get("text", ""), context.bot_user_id or "")
-        if markup.lower() in _THIS:
-            if not parent:
-                await notify(messages.THIS_WITHOUT_THREAD)
-                return
-            try:
-                markup = await _parent_text(service.client, channel, parent)
-            except SlackApiError as error:
-                await notify(messages.for_user(error))
-                return
-        refusal = service.refusal(user, markup)
-        if refusal:
-            await notify(refusal)
-            return
-        voice = await service.voice_for(context.team_id, user, None)
-        thread = parent or event["ts"]
-        await service.speak(Delivery(await service.spoken(markup), voice, channel, thread), notify)
+        notify = ephemeral(service.client, event["channel"], event.get("user", ""),
+                           event.get("thread_ts"))  # fmt: skip
+        await service.guarded(notify, _answer_mention(service, event, context, notify))
 
     return mention
+
+
+async def _answer_mention(
+    service: SpeechService, event: dict[str, Any], context: AsyncBoltContext, notify: Notify
+) -> None:
+    channel, user, parent = event["channel"], event.get("user", ""), event.get("thread_ts")
+    markup = strip_mention(event.get("text", ""), context.bot_user_id or "")
+    if markup.lower() in _THIS:
+        if not parent:
+            await notify(messages.THIS_WITHOUT_THREAD)
+            return
+        markup = await _parent_text(service.client, channel, parent)
+    refusal = service.refusal(user, markup)
+    if refusal:
+        await notify(refusal)
+        return
+    voice = await service.voice_for(context.team_id, user, None)
+    thread = parent or event["ts"]
+    await service.speak(Delivery(await service.spoken(markup), voice, channel, thread), notify)
 
 
 def _read_aloud(service: SpeechService) -> Any:
@@ -76,12 +77,20 @@ def _read_aloud(service: SpeechService) -> Any:
         channel = shortcut["channel"]["id"]
         thread = message.get("thread_ts") or message.get("ts")
         notify = ephemeral(service.client, channel, user, thread)
-        markup = str(message.get("text", ""))
-        refusal = service.refusal(user, markup)
-        if refusal:
-            await notify(refusal)
-            return
-        voice = await service.voice_for((shortcut.get("team") or {}).get("id"), user, None)
-        await service.speak(Delivery(await service.spoken(markup), voice, channel, thread), notify)
+        await service.guarded(notify, _answer_shortcut(service, shortcut, message, notify))
 
     return read_aloud
+
+
+async def _answer_shortcut(
+    service: SpeechService, shortcut: dict[str, Any], message: dict[str, Any], notify: Notify
+) -> None:
+    user, channel = shortcut["user"]["id"], shortcut["channel"]["id"]
+    markup = str(message.get("text", ""))
+    refusal = service.refusal(user, markup)
+    if refusal:
+        await notify(refusal)
+        return
+    voice = await service.voice_for((shortcut.get("team") or {}).get("id"), user, None)
+    thread = message.get("thread_ts") or message.get("ts")
+    await service.speak(Delivery(await service.spoken(markup), voice, channel, thread), notify)

@@ -95,6 +95,13 @@ class SpeechService:
             await self._tell(notify, messages.for_user(error))
             return None
 
+    async def guarded(self, notify: Notify, work: Awaitable[object]) -> None:
+        """Run a listener's ``work``; whatever escapes it becomes a note for the user."""
+        try:
+            await work
+        except Exception as error:  # the edge of one request: never a traceback to Slack
+            await self._tell(notify, messages.for_user(error))
+
     async def _tell(self, notify: Notify, text: str) -> None:
         try:
             await notify(text)
