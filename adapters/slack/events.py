@@ -87,6 +87,9 @@ async def _answer_shortcut(
 ) -> None:
     user, channel = shortcut["user"]["id"], shortcut["channel"]["id"]
     markup = str(message.get("text", ""))
+    if not any(ch.isalnum() for ch in markup):
+        await notify(messages.NO_WORDS)
+        return
     refusal = service.refusal(user, markup)
     if refusal:
         await notify(refusal)

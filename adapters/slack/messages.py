@@ -20,6 +20,7 @@ SPEAKING = "Speaking..."
 BUSY = "The speech engines are busy or not running right now. Try again in a minute."
 FAILED = "Sorry, I could not make that speech. Try again; if it keeps failing, tell an admin."
 EMPTY = "There is nothing to read. Give me some words, e.g. `/say Hello everyone`."
+NO_WORDS = "That message has no words I can read aloud."
 THIS_WITHOUT_THREAD = "Say `this` in a thread to have me read its first message."
 _SLACK_REFUSALS = {
     "not_in_channel": "I am not in this conversation. Invite me (`/invite @voicebus`) and retry.",

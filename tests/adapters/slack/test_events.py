@@ -18,9 +18,9 @@ from tests.adapters.slack.support import (
     shortcut_body,
 )
 from tests.conftest import DEFAULT_VOICE
-from tests.helpers import assert_is_speech
+from tests.helpers import assert_is_speech, story
 
-PARENT = "A young woman read a book about the ocean."
+PARENT = story(3)
 THREAD_TS = "1700000000.000100"
 
 
@@ -32,7 +32,7 @@ def assert_speech_file(audio: bytes, text: str, whisper: Any) -> None:
 async def test_this_in_a_thread_reads_the_parent_once_despite_retries(
     slack: RunningAdapter, slack_api: MockSlack, whisper: Any
 ):
-    slack_api.threads[THREAD_TS] = {"ts": THREAD_TS, "text": f"_{PARENT}_ :books:"}
+    slack_api.threads[THREAD_TS] = {"ts": THREAD_TS, "text": f"_{PARENT}_"}
     body = mention_body("this", "Ev0001", thread_ts=THREAD_TS)
     first = await slack.post(body, form=False)
     assert first.status_code == 200
@@ -43,7 +43,7 @@ async def test_this_in_a_thread_reads_the_parent_once_despite_retries(
     [replies] = slack_api.of("conversations.replies")
     assert replies.params["ts"] == THREAD_TS
     [audio] = slack_api.uploads.values()
-    assert_speech_file(audio, PARENT + " books", whisper)
+    assert_speech_file(audio, PARENT, whisper)
     await asyncio.sleep(0.5)  # a second answer would have started by now
     assert len(slack_api.of("files.getUploadURLExternal")) == 1
 
@@ -79,6 +79,16 @@ async def test_read_aloud_posts_the_message_in_its_thread(
     assert complete.params["thread_ts"] == message["ts"]
     [audio] = slack_api.uploads.values()
     assert_speech_file(audio, message["text"], whisper)
+
+
+async def test_read_aloud_of_a_message_without_words_is_an_ephemeral_note(
+    slack: RunningAdapter, slack_api: MockSlack
+):
+    await slack.post(shortcut_body({"ts": "1700000300.000400", "text": ""}, slack_api))
+    [note] = await slack_api.wait_for("chat.postEphemeral")
+    assert note.params["text"] == messages.NO_WORDS
+    assert note.params["thread_ts"] == "1700000300.000400"
+    assert not slack_api.uploads
 
 
 async def test_a_users_voice_survives_a_restart(slack_api: MockSlack, hub: HubClient, bucket: str):

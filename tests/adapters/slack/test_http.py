@@ -16,7 +16,7 @@ from tests.adapters.slack.support import (
     settings_for,
 )
 from tests.conftest import DEFAULT_VOICE
-from tests.helpers import assert_is_speech
+from tests.helpers import assert_is_speech, story
 
 SENTENCE = "The morning train left the station right on time."
 
@@ -55,6 +55,26 @@ async def test_say_acks_at_once_and_uploads_speech(
     assert int(requested.params["length"]) == len(audio)
     assert_speech_file(audio, SENTENCE, whisper)
     assert not slack_api.responses, "no error note after a good /say"
+
+
+async def test_a_long_say_in_another_format(
+    slack_api: MockSlack, hub: HubClient, bucket: str, whisper: Any
+):
+    text = story(4)
+    async with running(
+        settings_for(slack_api, voice_bucket=bucket, audio_format="wav"), hub
+    ) as slack:
+        answer = await slack.post(
+            command_body("/say", f"--voice {DEFAULT_VOICE} {text}", slack_api)
+        )
+        assert answer.json()["text"] == messages.SPEAKING
+        await slack_api.wait_for("files.completeUploadExternal")
+    [requested] = slack_api.of("files.getUploadURLExternal")
+    assert requested.params["filename"] == "speech.wav"
+    [audio] = slack_api.uploads.values()
+    pcm, rate, _ = decode_to_pcm(audio, "wav")
+    assert rate == 22050
+    assert_is_speech(pcm, rate, text, whisper)
 
 
 async def test_say_with_an_unknown_voice_is_an_ephemeral_note(
