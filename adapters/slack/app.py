@@ -18,10 +18,14 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters.slack import commands, events
 from adapters.slack.http import serve_http
 from adapters.slack.messages import slack_error_code
-from adapters.slack.preferences import VoicePreferences
 from adapters.slack.service import SpeechService
 from adapters.slack.settings import SlackSettings
-from adapters.slack.startup import SlackStartupError, check_settings, verify_token
+from adapters.slack.startup import (
+    SlackStartupError,
+    check_settings,
+    open_preferences,
+    verify_token,
+)
 from hub.client import HubClient
 
 _LOGGER = logging.getLogger(__name__)
@@ -56,7 +60,7 @@ class SlackAdapter:
         )
         identity = await verify_token(client, self.settings.api_url)
         _LOGGER.info("Slack bot %s of team %s", identity.get("user_id"), identity.get("team_id"))
-        preferences = await VoicePreferences.open(self.hub, self.settings.voice_bucket)
+        preferences = await open_preferences(self.hub, self.settings.voice_bucket)
         service = SpeechService(self.settings, self.hub, client, preferences)
         if self.settings.socket_mode:
             await self._serve_socket_mode(build_app(service, verify_requests=False), stop)

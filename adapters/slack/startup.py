@@ -6,11 +6,14 @@ from __future__ import annotations
 from typing import Any
 
 import aiohttp
+from nats.errors import Error as NatsError
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.messages import slack_error_code
+from adapters.slack.preferences import VoicePreferences
 from adapters.slack.settings import SlackSettings
+from hub.client import HubClient
 
 
 class SlackStartupError(RuntimeError):
@@ -40,3 +43,14 @@ async def verify_token(client: AsyncWebClient, api_url: str) -> dict[str, Any]:
             f"cannot reach Slack's Web API at {api_url}: {type(error).__name__}"
         ) from None
     return dict(answer.data) if isinstance(answer.data, dict) else {}
+
+
+async def open_preferences(hub: HubClient, bucket: str) -> VoicePreferences:
+    """The users' voices bucket; raises :class:`SlackStartupError` without JetStream."""
+    try:
+        return await VoicePreferences.open(hub, bucket)
+    except (NatsError, TimeoutError) as error:
+        raise SlackStartupError(
+            f"cannot open the JetStream KV bucket {bucket!r} for users' voices "
+            f"({type(error).__name__}): is JetStream enabled on the NATS server?"
+        ) from None

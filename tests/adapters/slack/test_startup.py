@@ -7,14 +7,17 @@ import asyncio
 import logging
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 from adapters.slack.app import SlackAdapter
 from adapters.slack.startup import SlackStartupError
 from hub.client import HubClient
+from hub.process.natsserver import NatsServer
 from tests.adapters.slack.mock_slack import MockSlack
 from tests.adapters.slack.support import SIGNING_SECRET, settings_for
+from tests.conftest import client_settings
 from tests.helpers import free_port
 
 APP_TOKEN = "xapp-1-secret-app-token"
@@ -69,3 +72,16 @@ def test_the_cli_knows_the_adapter_and_its_settings() -> None:
     ).stdout  # fmt: skip
     for flag in ("--bot-token", "--signing-secret", "--app-token", "--api-url", "--port"):
         assert flag in shown, shown
+
+
+async def test_a_server_without_jetstream_fails_with_a_clear_error(
+    slack_api: MockSlack, tmp_path: Path
+):
+    server = NatsServer(tmp_path / "nats", jetstream=False)
+    server.start()
+    try:
+        async with await HubClient.connect(client_settings(server.url), "no-js") as hub:
+            with pytest.raises(SlackStartupError, match="is JetStream enabled"):
+                await serve_once(SlackAdapter(settings_for(slack_api), hub))
+    finally:
+        server.stop()
