@@ -23,7 +23,7 @@ from adapters.slack.settings import SlackSettings
 from adapters.slack.startup import (
     SlackStartupError,
     check_settings,
-    open_preferences,
+    open_stores,
     verify_token,
 )
 from hub.client import HubClient
@@ -60,8 +60,8 @@ class SlackAdapter:
         )
         identity = await verify_token(client, self.settings.api_url)
         _LOGGER.info("Slack bot %s of team %s", identity.get("user_id"), identity.get("team_id"))
-        preferences = await open_preferences(self.hub, self.settings.voice_bucket)
-        service = SpeechService(self.settings, self.hub, client, preferences)
+        preferences, ledger = await open_stores(self.settings, self.hub)
+        service = SpeechService(self.settings, self.hub, client, preferences, ledger)
         if self.settings.socket_mode:
             await self._serve_socket_mode(build_app(service, verify_requests=False), stop)
         else:

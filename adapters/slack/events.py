@@ -41,7 +41,7 @@ def _mention(service: SpeechService) -> Any:
     async def mention(
         body: dict[str, Any], event: dict[str, Any], context: AsyncBoltContext
     ) -> None:
-        if not service.events.first_time(str(body.get("event_id") or event.get("event_ts"))):
+        if not await service.events.first_time(str(body.get("event_id") or event.get("event_ts"))):
             _LOGGER.info("event %s was retried; already answered", body.get("event_id"))
             return
         notify = ephemeral(service.client, event["channel"], event.get("user", ""),

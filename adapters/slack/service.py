@@ -11,7 +11,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import messages
 from adapters.slack.cleaning import clean_slack_text, mentioned_users
-from adapters.slack.limits import EventMemory, RateLimiter
+from adapters.slack.ledger import EventLedger
+from adapters.slack.limits import RateLimiter
 from adapters.slack.preferences import VoicePreferences
 from adapters.slack.settings import SlackSettings
 from adapters.slack.speech import Delivery, Posted, Speaker
@@ -30,12 +31,13 @@ class SpeechService:
         hub: HubClient,
         client: AsyncWebClient,
         preferences: VoicePreferences,
+        events: EventLedger,
     ) -> None:
         self.settings, self.hub, self.client = settings, hub, client
         self.preferences = preferences
         self.speaker = Speaker(settings, hub, client)
         self.limiter = RateLimiter(settings.rate_limit, settings.rate_window)
-        self.events = EventMemory(settings.dedup_seconds)
+        self.events = events
         self._names: dict[str, str] = {}
 
     # ---- checks that answer at once ----------------------------------------------------

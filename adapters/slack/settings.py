@@ -40,6 +40,9 @@ class SlackSettings(AdapterSettings):
     voice_bucket: str = Field(
         default="voicebus-slack-voices", description="JetStream KV bucket of users' voices."
     )
+    events_bucket: str = Field(
+        default="voicebus-slack-events", description="JetStream KV bucket of answered events."
+    )
     dedup_seconds: float = Field(
         default=600.0, gt=0, description="How long an event_id is remembered (Slack retries)."
     )

@@ -10,6 +10,7 @@ from nats.errors import Error as NatsError
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.slack.ledger import EventLedger
 from adapters.slack.messages import slack_error_code
 from adapters.slack.preferences import VoicePreferences
 from adapters.slack.settings import SlackSettings
@@ -45,12 +46,18 @@ async def verify_token(client: AsyncWebClient, api_url: str) -> dict[str, Any]:
     return dict(answer.data) if isinstance(answer.data, dict) else {}
 
 
-async def open_preferences(hub: HubClient, bucket: str) -> VoicePreferences:
-    """The users' voices bucket; raises :class:`SlackStartupError` without JetStream."""
+async def open_stores(
+    settings: SlackSettings, hub: HubClient
+) -> tuple[VoicePreferences, EventLedger]:
+    """The users' voices and the answered events, in JetStream KV; raises
+    :class:`SlackStartupError` when the server has no JetStream."""
     try:
-        return await VoicePreferences.open(hub, bucket)
+        preferences = await VoicePreferences.open(hub, settings.voice_bucket)
+        ledger = await EventLedger.open(hub, settings.events_bucket, settings.dedup_seconds)
     except (NatsError, TimeoutError) as error:
         raise SlackStartupError(
-            f"cannot open the JetStream KV bucket {bucket!r} for users' voices "
-            f"({type(error).__name__}): is JetStream enabled on the NATS server?"
+            f"cannot open the JetStream KV buckets {settings.voice_bucket!r} and "
+            f"{settings.events_bucket!r} ({type(error).__name__}): "
+            "is JetStream enabled on the NATS server?"
         ) from None
+    return preferences, ledger

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import json
 import time
+import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import urlencode
@@ -76,9 +77,11 @@ class RunningAdapter:
 
 
 def settings_for(mock: MockSlack, **overrides: Any) -> SlackSettings:
+    unique = uuid.uuid4().hex[:8]
     values: dict[str, Any] = {
         "port": 0, "bot_token": BOT_TOKEN, "signing_secret": SIGNING_SECRET,
-        "api_url": mock.api_url, **overrides,
+        "api_url": mock.api_url, "voice_bucket": f"slack-voices-{unique}",
+        "events_bucket": f"slack-events-{unique}", **overrides,
     }  # fmt: skip
     return SlackSettings(**values)
 

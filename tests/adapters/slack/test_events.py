@@ -48,6 +48,23 @@ async def test_this_in_a_thread_reads_the_parent_once_despite_retries(
     assert len(slack_api.of("files.getUploadURLExternal")) == 1
 
 
+async def test_a_retry_after_a_restart_is_not_answered_again(
+    slack_api: MockSlack, hub: HubClient, bucket: str
+):
+    settings = settings_for(slack_api, events_bucket=bucket)
+    async with running(settings, hub) as slack:
+        await slack.post(mention_body("this", "Ev0100"), form=False)
+        await slack_api.wait_for("chat.postEphemeral")
+    async with running(settings, hub) as slack:
+        retry = {"X-Slack-Retry-Num": "2", "X-Slack-Retry-Reason": "http_timeout"}
+        answer = await slack.post(mention_body("this", "Ev0100"), form=False, headers=retry)
+        assert answer.status_code == 200
+        await slack.post(mention_body("this", "Ev0101"), form=False)  # a new event is answered
+        await slack_api.wait_for("chat.postEphemeral", 2)
+        await asyncio.sleep(0.3)
+    assert len(slack_api.of("chat.postEphemeral")) == 2
+
+
 async def test_mention_reads_its_own_text_with_names_in_its_thread(
     slack: RunningAdapter, slack_api: MockSlack, whisper: Any
 ):
