@@ -72,7 +72,7 @@ class Speaker:
         done = time.perf_counter()
         file_id = str(answer["files"][0]["id"]) if answer.get("files") else ""
         _LOGGER.info(
-            "posted %d bytes of %s speech to %s in %.2f s + %.2f s upload",
+            "posted %d bytes of %s speech to %s in %.3f s + %.3f s upload",
             len(audio), voice, delivery.channel, rendered - started, done - rendered,
         )  # fmt: skip
         return Posted(file_id, voice, len(audio), rendered - started, done - rendered)
