@@ -21,6 +21,7 @@ from hub.audio.pcm import (
     layout_name,
     pcm_frame,
     silent_frame,
+    spread_mono,
 )
 from hub.audio.spec import AudioSpec, OutputFormat
 
@@ -77,7 +78,10 @@ class AudioConverter:
                 layout=layout_name(self.output.channels),
                 rate=self.output.rate,
             )
-        frame = pcm_frame(pcm, self._channels, rate, self._pts)
+        channels = self._channels
+        if channels == 1 < self.output.channels:
+            pcm, channels = spread_mono(pcm, self.output.channels), self.output.channels
+        frame = pcm_frame(pcm, channels, rate, self._pts)
         self._pts += frame.samples
         return out + self._feed(self._resampler.resample(frame))
 

@@ -86,3 +86,9 @@ class SampleAligner:
         if self._pending:
             _LOGGER.debug("Dropping %d trailing bytes of a partial sample", len(self._pending))
         self._pending = b""
+
+
+def spread_mono(pcm: bytes, channels: int) -> bytes:
+    """Mono s16le copied to every one of ``channels`` channels at full level (ffmpeg's
+    rematrixing would put it 3 dB lower on each, as for a centre channel)."""
+    return np.repeat(np.frombuffer(pcm, dtype="<i2"), channels).astype("<i2").tobytes()

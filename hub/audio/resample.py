@@ -1,7 +1,7 @@
 """A stateful s16le resampler and channel mapper for one stream, on PyAV's AudioResampler.
 
-Channel layouts are converted by ffmpeg's rematrixing (stereo to mono averages; mono to
-stereo copies at -3 dB, ffmpeg's constant-power default).
+Stereo to mono is ffmpeg's rematrixing (it averages); mono to more channels is copied to
+each at full level (ffmpeg would put it 3 dB lower, as for a centre channel).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from hub.audio.pcm import (
     frames_to_bytes,
     layout_name,
     pcm_frame,
+    spread_mono,
 )
 
 
@@ -53,7 +54,10 @@ class Resampler:
             self._av = av.AudioResampler(
                 format="s16", layout=layout_name(self.dst_channels), rate=self.dst_rate
             )
-        frame = pcm_frame(pcm, self.src_channels, self.src_rate, self._pts)
+        channels = self.src_channels
+        if channels == 1 < self.dst_channels:
+            pcm, channels = spread_mono(pcm, self.dst_channels), self.dst_channels
+        frame = pcm_frame(pcm, channels, self.src_rate, self._pts)
         self._pts += frame.samples
         return frames_to_bytes(self._av.resample(frame))
 

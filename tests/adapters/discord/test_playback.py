@@ -39,7 +39,7 @@ async def test_speaking_starts_after_the_first_sentence(hub: HubClient) -> None:
     voice = RecordingVoice(asyncio.get_running_loop())
     player = GuildPlayer(hub, 4)
     player.voice = voice
-    utterance = Utterance(story(5))
+    utterance = Utterance(story(12))  # long enough that its whole synthesis takes seconds
     player.enqueue(utterance)
     await asyncio.wait_for(utterance.started.wait(), 20)
     source = utterance.source

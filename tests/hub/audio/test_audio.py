@@ -224,3 +224,14 @@ def test_abandoned_encoder_closes(tone: bytes) -> None:
     encoder.encode(tone[:4000])
     encoder.close()
     assert encoder.flush() == b""
+
+
+def test_mono_to_stereo_keeps_full_level(tone: bytes) -> None:
+    """Discord plays stereo: a mono voice must not come out 3 dB quieter on each side."""
+    mono_peak = np.abs(np.frombuffer(tone, dtype="<i2")).max()
+    stereo = Resampler(RATE, RATE, 1, 2).convert(tone)
+    resampled = Resampler(RATE, 48000, 1, 2)
+    upsampled = resampled.convert(tone) + resampled.flush()
+    for out in (stereo, upsampled):
+        frames = np.frombuffer(out, dtype="<i2").reshape(-1, 2)
+        assert np.abs(frames).max() == pytest.approx(mono_peak, rel=0.05)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import av
+import numpy as np
 import pytest
 
 from hub.audio import AudioConverter, AudioSpec, UndecodableAudioError, decode_to_pcm
@@ -151,3 +152,13 @@ def test_converter_refuses_audio_after_flush(tone: bytes) -> None:
 def test_undecodable_data_is_a_value_error() -> None:
     with pytest.raises(UndecodableAudioError):
         decode_to_pcm(b"RIFF but not really a wave file", "wav")
+
+
+def test_stereo_output_of_mono_keeps_full_level() -> None:
+    tone = speechy_tone(DURATION)
+    peak = np.abs(np.frombuffer(tone, dtype="<i2")).max()
+    converter = AudioConverter.for_spec(AudioSpec("pcm", rate=48000, channels=2), RATE)
+    out = b"".join(converter.convert(tone, RATE) + converter.flush())
+    frames = np.frombuffer(out, dtype="<i2").reshape(-1, 2)
+    assert np.abs(frames).max() == pytest.approx(peak, rel=0.05)
+    assert np.array_equal(frames[:, 0], frames[:, 1])
