@@ -126,7 +126,7 @@ class OpenAIAdapter:
             log_config=None,  # keep the process's logging setup
             timeout_graceful_shutdown=self.settings.shutdown_timeout,
             lifespan="on",
-            http=guarded_protocol(self.settings.header_timeout),
+            http=guarded_protocol(self.settings.header_timeout, self.settings.max_connections),
         )
         server = _Server(config)
         self._server = server

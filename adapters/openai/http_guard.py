@@ -1,10 +1,11 @@
-"""The HTTP server's own guards, below FastAPI: a deadline for a request's headers, and
-OpenAI-shaped JSON for HTTP that cannot even be parsed.
+"""The HTTP server's own guards, below FastAPI: a deadline for a request's headers, a cap on
+open connections, and OpenAI-shaped JSON for HTTP that cannot even be parsed.
 
 uvicorn waits forever for headers that never finish (50 half-sent requests held 50
 connections open), and answers malformed HTTP with a text/plain line an OpenAI client cannot
-read. :func:`guarded_protocol` makes uvicorn's h11 protocol class with both fixed; the body's
-own deadline is :class:`adapters.openai.limits.BodyLimitMiddleware`'s.
+read; past ``max_connections`` a new connection gets a JSON 503 at once and is closed.
+:func:`guarded_protocol` makes uvicorn's h11 protocol class with all three; the body's own
+deadline is :class:`adapters.openai.limits.BodyLimitMiddleware`'s.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ def error_bytes(status: int, reason: str, message: str, code: str) -> bytes:
 
 class GuardedH11Protocol(H11Protocol):
     header_timeout: float = 10.0
+    max_connections: int = 256
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -48,6 +50,13 @@ class GuardedH11Protocol(H11Protocol):
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
+        if len(self.connections) > self.max_connections:
+            message = f"The server has {self.max_connections} connections open; retry shortly."
+            transport.write(
+                error_bytes(503, "Service Unavailable", message, "too_many_connections")
+            )
+            transport.close()
+            return
         self._arm()
 
     def data_received(self, data: bytes) -> None:
@@ -85,6 +94,7 @@ class GuardedH11Protocol(H11Protocol):
         self.transport.close()
 
 
-def guarded_protocol(header_timeout: float) -> type[GuardedH11Protocol]:
-    """The protocol class for ``uvicorn.Config(http=...)`` with this header deadline."""
-    return type("GuardedH11Protocol", (GuardedH11Protocol,), {"header_timeout": header_timeout})
+def guarded_protocol(header_timeout: float, max_connections: int) -> type[GuardedH11Protocol]:
+    """The protocol class for ``uvicorn.Config(http=...)`` with these limits."""
+    limits = {"header_timeout": header_timeout, "max_connections": max_connections}
+    return type("GuardedH11Protocol", (GuardedH11Protocol,), limits)

@@ -107,6 +107,9 @@ class OpenAISettings(AdapterSettings):
     header_timeout: float = Field(
         default=10.0, gt=0, description="Seconds a request's headers may take to arrive (408)."
     )
+    max_connections: int = Field(
+        default=256, ge=1, description="Open connections at once; more get a 503 and are closed."
+    )
     body_timeout: float = Field(
         default=30.0, gt=0, description="Seconds a request body may stall while arriving (408)."
     )

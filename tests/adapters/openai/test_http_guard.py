@@ -83,3 +83,19 @@ async def test_many_half_open_connections_are_all_closed(guarded: RunningAdapter
     assert all(answer.startswith(b"HTTP/1.1 408 ") for answer in answers)
     async with guarded.http() as http:  # and the server still answers
         assert (await http.get("/v1/models")).status_code == 200
+
+
+async def test_connections_over_the_cap_get_503_and_are_closed(hub: HubClient) -> None:
+    settings = adapter_settings(max_connections=3, header_timeout=5)
+    async with running_adapter(settings, hub) as server:
+        held = [await asyncio.open_connection("127.0.0.1", server.adapter.port) for _ in range(3)]
+        try:
+            status, body, took = await exchange(server, b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+            assert status == 503 and body["error"]["code"] == "too_many_connections"
+            assert took < 1
+        finally:
+            for _, writer in held:
+                writer.close()
+        await asyncio.sleep(0.2)
+        async with server.http() as http:  # a slot is free again
+            assert (await http.get("/v1/models")).status_code == 200

@@ -14,7 +14,7 @@ from hub.client import HubClient
 from hub.contract.errors import EngineUnavailableError, VoicebusError
 from hub.process.natsserver import NatsServer
 from tests.conftest import DEFAULT_VOICE, EngineProcess, PrivateBus, client_settings
-from tests.helpers import assert_is_speech, collect, story
+from tests.helpers import STORY, assert_is_speech, collect, story
 
 StartEngine = Callable[..., EngineProcess]
 
@@ -85,3 +85,32 @@ async def test_nats_restart_loses_nothing(
             await client.close()
     finally:
         server.stop()
+
+
+async def test_a_worker_killed_under_load_loses_and_mixes_nothing(
+    private_bus: PrivateBus, whisper: object
+) -> None:
+    """Six different texts on two workers; one worker is killed mid-way. Every stream ends
+    (none hangs), each either whole and its own words (none mixed) or a typed error."""
+    doomed = private_bus.engine()
+    private_bus.engine()
+    client = await private_bus.client(DEFAULT_VOICE, idle_timeout=1.5, max_in_flight=2)
+    texts = [" ".join(STORY[i : i + 3]) for i in range(0, 12, 2)]
+
+    async def speak(text: str) -> tuple[str, bytes | VoicebusError]:
+        try:
+            return text, await collect(await client.open(text, DEFAULT_VOICE))
+        except VoicebusError as error:
+            return text, error
+
+    tasks = [asyncio.create_task(speak(text)) for text in texts]
+    await asyncio.sleep(1.0)
+    doomed.send(signal.SIGKILL)
+    results = await asyncio.wait_for(asyncio.gather(*tasks), 60)
+    whole = [(text, pcm) for text, pcm in results if isinstance(pcm, bytes)]
+    assert len(whole) >= 4, results  # sentences not yet heard moved to the other worker
+    for text, pcm in whole:
+        assert_is_speech(pcm, 22050, text, whisper)
+    for _, error in results:
+        if not isinstance(error, bytes):
+            assert error.code.value in ("timeout", "engine_unavailable"), error
