@@ -1,0 +1,67 @@
+"""Outbound calls: Twilio's REST ``Calls.create`` with TwiML that connects the media stream
+and speaks the text (then hangs up, unless told not to)."""
+
+from __future__ import annotations
+
+import logging
+
+from twilio.base.exceptions import TwilioException
+from twilio.rest import Client
+
+from adapters.twilio import tokens, twiml
+from adapters.twilio.settings import TwilioSettings
+
+_LOGGER = logging.getLogger(__name__)
+
+
+class OutboundError(Exception):
+    """The call could not be placed (settings missing, or Twilio refused it)."""
+
+
+def rest_client(settings: TwilioSettings) -> Client:
+    sid = settings.account_sid.get_secret_value()
+    token = settings.auth_token.get_secret_value()
+    if not sid or not token:
+        raise OutboundError("set twilio.account_sid and twilio.auth_token to place calls")
+    client = Client(sid, token)
+    if settings.api_base:
+        client.api.base_url = settings.api_base.rstrip("/")
+    return client
+
+
+def call_twiml(settings: TwilioSettings, text: str, voice: str | None, hangup: bool) -> str:
+    if not settings.public_url:
+        raise OutboundError("set twilio.public_url: Twilio must reach the media socket")
+    token = tokens.mint(settings.auth_token.get_secret_value(), settings.token_ttl, text)
+    try:
+        return twiml.connect_stream(
+            settings.public_url,
+            token,
+            say=text,
+            voice=voice or settings.voice,
+            hangup=hangup,
+            barge_in=settings.barge_in,
+        )
+    except ValueError as error:
+        raise OutboundError(str(error)) from error
+
+
+def place_call(
+    settings: TwilioSettings,
+    to: str,
+    text: str,
+    voice: str | None = None,
+    hangup: bool | None = None,
+) -> str:
+    """Place the call; return its CallSid."""
+    if not settings.from_number:
+        raise OutboundError("set twilio.from_number (the caller ID, +E.164)")
+    hangup = settings.hangup_after if hangup is None else hangup
+    document = call_twiml(settings, text, voice, hangup)
+    client = rest_client(settings)
+    try:
+        call = client.calls.create(to=to, from_=settings.from_number, twiml=document)
+    except TwilioException as error:
+        raise OutboundError(f"Twilio refused the call: {error}") from error
+    _LOGGER.info("placed call %s", call.sid)
+    return str(call.sid)
