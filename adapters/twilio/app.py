@@ -87,7 +87,7 @@ class TwilioAdapter:
             log_level=self.settings.log_level.lower(),
             log_config=None,
             lifespan="off",
-            ws="websockets",
+            ws="websockets-sansio",
         )
         server = _Server(config)
         self._server = server

@@ -109,12 +109,13 @@ class Call:
         self._wake.set()
 
     async def interrupt(self, reason: str) -> None:
-        """Flush Twilio's buffer and cancel the utterance being made."""
-        await self._send(messages.clear(self.stream_sid))
-        self.playback.cleared.update(self.playback.pending)
-        self.playback.pending.clear()
+        """Cancel the utterance being made (no frame of it is sent after this), then flush
+        Twilio's buffer; the marks it echoes for the flushed audio are not counted."""
         if self._speaking is not None:
             self._speaking.cancel()
+        self.playback.cleared.update(self.playback.pending)
+        self.playback.pending.clear()
+        await self._send(messages.clear(self.stream_sid))
         await self._emit("barge-in", {"reason": reason})
 
     def hangup(self) -> None:
