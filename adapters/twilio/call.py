@@ -179,9 +179,11 @@ class Call:
     async def _play(self, stream: SynthesisStream, utterance: Utterance) -> None:
         marked = 0
         async for frame in stream:
-            marked = await self._mark_sentences(stream, utterance, marked, stream.sentences_done)
             await self._send(messages.media(self.stream_sid, frame))
             self.playback.frames_sent += 1
+            # A frame yielded after a sentence ended holds that sentence's last samples
+            # (frames straddle sentences): its mark goes right after it.
+            marked = await self._mark_sentences(stream, utterance, marked, stream.sentences_done)
         await self._mark_sentences(stream, utterance, marked, len(stream.sentences))
 
     async def _mark_sentences(

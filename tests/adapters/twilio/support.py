@@ -67,6 +67,7 @@ def new_token(text: str = "") -> str:
 class Received:
     at: float
     message: dict[str, Any]
+    text: bool
 
 
 @dataclass
@@ -159,7 +160,7 @@ class FakeTwilio:
         try:
             async for raw in self._ws:
                 message = json.loads(raw)
-                self.received.append(Received(time.monotonic(), message))
+                self.received.append(Received(time.monotonic(), message, isinstance(raw, str)))
                 await self._play(message)
                 self._changed.set()
         except ConnectionClosed:
@@ -219,3 +220,40 @@ class FakeTwilio:
 
     async def wait_marks_heard(self, count: int, timeout: float = 30.0) -> None:
         await self.wait_for(lambda: len(self.echoed) >= count, timeout)
+
+
+class BusWatch:
+    """Messages on a bus subject, as they arrive."""
+
+    def __init__(self) -> None:
+        self.messages: list[tuple[float, str, bytes]] = []
+
+    async def handler(self, msg: Any) -> None:
+        self.messages.append((time.monotonic(), msg.subject, msg.data))
+
+    def json(self) -> list[dict[str, Any]]:
+        return [json.loads(data) for _, _, data in self.messages]
+
+    def kinds(self) -> list[str]:
+        return [body["event"] for body in self.json()]
+
+
+async def caller_speech(hub: HubClient, text: str) -> list[bytes]:
+    """A caller saying ``text``: 20 ms mu-law frames from the hub, starting at the first
+    frame that is speech (so "the first frame of caller speech" is the first one sent)."""
+    from adapters.twilio.call import PHONE_AUDIO
+    from adapters.twilio.vad import level_db
+
+    frames = [frame async for frame in hub.synthesize(text, output=PHONE_AUDIO)]
+    first = next(i for i, frame in enumerate(frames) if level_db(frame) > -30)
+    return frames[first:]
+
+
+def line_noise(count: int, seed: int = 7) -> list[bytes]:
+    """Hiss around -45 dBFS (small mu-law codes of both signs): what a quiet line sounds like."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    codes = rng.integers(0xE0, 0x100, size=count * FRAME) ^ rng.choice([0, 0x80], count * FRAME)
+    data = codes.astype(np.uint8).tobytes()
+    return [data[i : i + FRAME] for i in range(0, len(data), FRAME)]
