@@ -4,14 +4,34 @@ and speaks the text (then hangs up, unless told not to)."""
 from __future__ import annotations
 
 import logging
+import re
 
-from twilio.base.exceptions import TwilioException
+import requests
+from twilio.base.exceptions import TwilioException, TwilioRestException
+from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
 from adapters.twilio import tokens, twiml
 from adapters.twilio.settings import TwilioSettings
 
 _LOGGER = logging.getLogger(__name__)
+_HTTP_LOGGER = logging.getLogger(f"{__name__}.http")
+"""twilio's HTTP client logs request URLs, which hold the account SID: warnings only."""
+_HTTP_LOGGER.setLevel(logging.WARNING)
+_ACCOUNT_PATH = re.compile(r"/Accounts/[^/\s]+")
+
+
+class _HideAccount(logging.Filter):
+    """urllib3 logs request paths at debug level: blank the account SID in them."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if "/Accounts/" in message:
+            record.msg, record.args = _ACCOUNT_PATH.sub("/Accounts/AC…", message), None
+        return True
+
+
+logging.getLogger("urllib3.connectionpool").addFilter(_HideAccount())
 
 
 class OutboundError(Exception):
@@ -23,7 +43,7 @@ def rest_client(settings: TwilioSettings) -> Client:
     token = settings.auth_token.get_secret_value()
     if not sid or not token:
         raise OutboundError("set twilio.account_sid and twilio.auth_token to place calls")
-    client = Client(sid, token)
+    client = Client(sid, token, http_client=TwilioHttpClient(logger=_HTTP_LOGGER))
     if settings.api_base:
         client.api.base_url = settings.api_base.rstrip("/")
     return client
@@ -61,7 +81,9 @@ def place_call(
     client = rest_client(settings)
     try:
         call = client.calls.create(to=to, from_=settings.from_number, twiml=document)
-    except TwilioException as error:
-        raise OutboundError(f"Twilio refused the call: {error}") from error
+    except TwilioRestException as error:  # its str() holds the URL, with the account SID
+        raise OutboundError(f"Twilio refused the call ({error.code}): {error.msg}") from None
+    except (TwilioException, requests.RequestException) as error:
+        raise OutboundError(f"could not reach Twilio ({type(error).__name__})") from None
     _LOGGER.info("placed call %s", call.sid)
     return str(call.sid)
