@@ -30,7 +30,12 @@ PHONE_AUDIO = AudioSpec("mulaw", frame_ms=20)
 """Exact 160-byte frames of mu-law 8 kHz mono."""
 
 Send = Callable[[str], Awaitable[None]]
+"""Sends one text frame to Twilio; raises :class:`CallEnded` once the socket is gone."""
 Emit = Callable[[str, dict[str, Any]], Awaitable[None]]
+
+
+class CallEnded(Exception):
+    """The socket to Twilio is closed: nothing more can be sent."""
 
 
 @dataclass
@@ -168,11 +173,16 @@ class Call:
             await self._emit("error", {"message": str(error)})
             return
         try:
-            async with stream:
-                await self._play(stream, utterance)
+            await self._play(stream, utterance)
         except VoicebusError as error:
             _LOGGER.warning("call %s: speech ended early: %s", self.call_sid, error)
             await self._emit("error", {"message": str(error)})
+        except CallEnded:
+            _LOGGER.debug("call %s: socket closed mid-speech", self.call_sid)
+        finally:
+            # Shielded: a hang-up may cancel this task while the stream cancels its
+            # sentences on the bus, and those cancels must still go out.
+            await asyncio.shield(stream.aclose())
         if self.options.hangup_when_done and not self._queue and not self.speaking:
             self.ended.set()
 

@@ -15,7 +15,7 @@ from typing import Any
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from adapters.twilio import messages
-from adapters.twilio.call import Call, CallOptions
+from adapters.twilio.call import Call, CallEnded, CallOptions
 from adapters.twilio.context import TwilioContext
 from adapters.twilio.tokens import TokenError
 from adapters.twilio.vad import SpeechDetector
@@ -43,7 +43,10 @@ class MediaSession:
 
     async def send(self, text: str) -> None:
         async with self._lock:  # one writer at a time on the socket
-            await self.ws.send_text(text)
+            try:
+                await self.ws.send_text(text)
+            except (WebSocketDisconnect, RuntimeError, OSError) as error:
+                raise CallEnded from error
 
     async def next_message(self) -> messages.Inbound | None:
         """The next valid message (None for a frame that was ignored)."""
@@ -140,7 +143,8 @@ async def _run_call(session: MediaSession, call: Call, context: TwilioContext) -
     player = asyncio.create_task(call.run(), name=f"twilio-call-{call.call_sid}")
     reader = asyncio.create_task(session.serve_call(call), name=f"twilio-read-{call.call_sid}")
     ended = asyncio.create_task(call.ended.wait())
-    await call.say(session.first_text)
+    if session.first_text.strip():
+        await call.say(session.first_text)
     try:
         await asyncio.wait({reader, ended, player}, return_when=asyncio.FIRST_COMPLETED)
     finally:

@@ -149,6 +149,11 @@ class FakeTwilio:
         stop = {"accountSid": "AC" + "0" * 32, "callSid": self.call_sid}
         await self.send({"event": "stop", "stop": stop})
 
+    async def hang_up(self) -> None:
+        """Close the socket without a ``stop`` (a dropped line)."""
+        assert self._ws is not None
+        await self._ws.close()
+
     async def raw(self, data: str | bytes) -> None:
         assert self._ws is not None
         await self._ws.send(data)

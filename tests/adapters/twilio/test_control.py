@@ -91,13 +91,14 @@ async def test_api_keys_guard_the_control_routes(hub: HubClient) -> None:
         assert right.status_code == 200 and right.json() == {"calls": []}
 
 
-@pytest.mark.parametrize("how", ["http", "bus", "stop"])
+@pytest.mark.parametrize("how", ["http", "bus", "stop", "socket"])
 async def test_a_hang_up_mid_speech_stops_the_engine(
     twilio_server: TwilioAdapter, nc: Client, how: str
 ) -> None:
-    cancels = BusWatch()
+    cancels, events = BusWatch(), BusWatch()
     await nc.subscribe("voicebus.cancel.*", cb=cancels.handler)
     async with FakeTwilio(twilio_server.port) as twilio, http(twilio_server.port) as client:
+        await nc.subscribe(f"voicebus.calls.{twilio.call_sid}.events", cb=events.handler)
         await twilio.start({"token": new_token()})
         await twilio.wait_marks_heard(2)
         await twilio_server.context.calls[twilio.call_sid].say(LONG)
@@ -107,9 +108,30 @@ async def test_a_hang_up_mid_speech_stops_the_engine(
             assert (await client.post(f"/twilio/calls/{twilio.call_sid}/hangup")).status_code == 200
         elif how == "bus":
             await nc.request(f"voicebus.calls.{twilio.call_sid}.hangup", b"", timeout=5)
-        else:
+        elif how == "stop":
             await twilio.stop()
+        else:
+            await twilio.hang_up()
         await asyncio.wait_for(twilio.closed.wait(), 5)
-        await asyncio.sleep(0.2)
+        await twilio.wait_for(lambda: "stopped" in events.kinds(), 5)
         assert cancels.messages, "the engine was not told to stop"
         assert twilio.call_sid not in twilio_server.context.calls
+        assert events.json()[-1]["heard"] == ["u1-s1", "u1-s2"]
+
+
+async def test_a_voice_that_does_not_exist_is_an_error_event_not_the_end(
+    twilio_server: TwilioAdapter, nc: Client
+) -> None:
+    events = BusWatch()
+    async with FakeTwilio(twilio_server.port) as twilio, http(twilio_server.port) as client:
+        await nc.subscribe(f"voicebus.calls.{twilio.call_sid}.events", cb=events.handler)
+        await twilio.start({"token": new_token()})
+        await twilio.wait_marks_heard(2)
+        body = {"text": "Hello there.", "voice": "no-such-voice"}
+        await client.post(f"/twilio/calls/{twilio.call_sid}/say", json=body)
+        await twilio.wait_for(lambda: "error" in events.kinds(), 10)
+        [error] = [event for event in events.json() if event["event"] == "error"]
+        assert "no-such-voice" in error["message"] and "Traceback" not in error["message"]
+        await client.post(f"/twilio/calls/{twilio.call_sid}/say", json={"text": "Still here."})
+        await twilio.wait_marks_heard(3)
+        assert not twilio.closed.is_set()
