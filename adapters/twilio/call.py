@@ -145,7 +145,13 @@ class Call:
             return
         self.playback.heard.append(name)
         await self._emit("mark", {"name": name, "text": sentence})
-        if self.options.hangup_when_done and not self._queue and not self.speaking:
+        self._end_if_done()
+
+    def _end_if_done(self) -> None:
+        """With ``hangup_when_done``: end the call once everything queued was heard."""
+        task = self._speaking
+        idle = task is None or task.done()
+        if self.options.hangup_when_done and idle and not self._queue and not self.playback.pending:
             self.ended.set()
 
     # ---- playing ----------------------------------------------------------------------
@@ -160,6 +166,7 @@ class Call:
                 utterance = self._queue.popleft()
                 self._speaking = asyncio.create_task(self._speak(utterance))
                 await asyncio.wait({self._speaking})
+                self._end_if_done()
         finally:
             if self._speaking is not None:
                 self._speaking.cancel()
@@ -183,8 +190,6 @@ class Call:
             # Shielded: a hang-up may cancel this task while the stream cancels its
             # sentences on the bus, and those cancels must still go out.
             await asyncio.shield(stream.aclose())
-        if self.options.hangup_when_done and not self._queue and not self.speaking:
-            self.ended.set()
 
     async def _play(self, stream: SynthesisStream, utterance: Utterance) -> None:
         marked = 0

@@ -113,3 +113,17 @@ def test_voicebus_call_command() -> None:
         failed = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
         assert failed.returncode != 0 and "from_number" in failed.stderr
         assert "Traceback" not in failed.stderr and AUTH_TOKEN not in failed.stderr
+
+
+async def test_an_outbound_call_that_cannot_speak_still_hangs_up(
+    twilio_server: TwilioAdapter,
+) -> None:
+    with TwilioRestMock() as rest:
+        settings = outbound_settings(rest)
+        await asyncio.to_thread(place_call, settings, "+15551234567", TEXT, "no-such-voice")
+    params = parameters(rest.requests[0].form["Twiml"])
+    assert params["voice"] == "no-such-voice"
+    async with FakeTwilio(twilio_server.port) as twilio:
+        await twilio.start(params)
+        await asyncio.wait_for(twilio.closed.wait(), 15)  # not left open, silent, forever
+        assert not twilio.events("media")
