@@ -42,7 +42,7 @@ PYTHON_VERSION = "3.11"
 
 # lock file -> extras of uv.lock it holds (the project itself is installed --no-deps beside it)
 EXPORTS: dict[str, list[str]] = {
-    "requirements/hub.lock": ["openai", "wyoming"],
+    "requirements/hub.lock": ["openai", "wyoming", "discord", "slack", "twilio"],
     "requirements/piper.lock": ["piper"],
     "integrations/homeassistant/voicebus/requirements.lock": ["piper", "wyoming"],
 }
