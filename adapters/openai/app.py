@@ -11,12 +11,13 @@ import asyncio
 import contextlib
 import importlib.metadata
 import logging
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import uvicorn
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
+from adapters.asgi_server import AsgiServer
 from adapters.openai import (
     errors,
     health,
@@ -89,71 +90,32 @@ def create_app(settings: OpenAISettings, hub: HubClient) -> FastAPI:
     return app
 
 
-class _Server(uvicorn.Server):
-    """uvicorn without its own signal handling (the caller owns signals)."""
-
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        yield
-
-
 class OpenAIAdapter:
     def __init__(self, settings: OpenAISettings, hub: HubClient) -> None:
         self.settings = settings
         self.hub = hub
         self.app = create_app(settings, hub)
-        self._server: _Server | None = None
-        self._started = asyncio.Event()
+        config = uvicorn.Config(
+            self.app,
+            host=settings.host,
+            port=settings.port,
+            log_level=settings.log_level.lower(),
+            access_log=settings.access_log,
+            log_config=None,  # keep the process's logging setup
+            timeout_graceful_shutdown=settings.shutdown_timeout,
+            lifespan="on",
+            http=guarded_protocol(settings.header_timeout, settings.max_connections),
+        )
+        self._http = AsgiServer(config, "OpenAI adapter")
 
     @property
     def port(self) -> int:
         """The port actually bound (useful with ``port=0``); valid once started."""
-        if self._server is None or not self._server.servers:
-            raise RuntimeError("the adapter is not listening yet")
-        sockets = self._server.servers[0].sockets
-        return int(sockets[0].getsockname()[1])
+        return self._http.port
 
     async def wait_started(self, timeout: float = 10.0) -> None:
-        await asyncio.wait_for(self._started.wait(), timeout)
+        await asyncio.wait_for(self._http.started.wait(), timeout)
 
     async def serve(self, stop: asyncio.Event) -> None:
-        config = uvicorn.Config(
-            self.app,
-            host=self.settings.host,
-            port=self.settings.port,
-            log_level=self.settings.log_level.lower(),
-            access_log=self.settings.access_log,
-            log_config=None,  # keep the process's logging setup
-            timeout_graceful_shutdown=self.settings.shutdown_timeout,
-            lifespan="on",
-            http=guarded_protocol(self.settings.header_timeout, self.settings.max_connections),
-        )
-        server = _Server(config)
-        self._server = server
-        serving = asyncio.create_task(self._run(server), name="openai-adapter")
-        watcher = asyncio.create_task(self._announce(server), name="openai-adapter-started")
-        stopping = asyncio.create_task(stop.wait(), name="openai-adapter-stop")
-        try:
-            await asyncio.wait({serving, stopping}, return_when=asyncio.FIRST_COMPLETED)
-            server.should_exit = True
-            await serving
-        finally:
-            for task in (watcher, stopping, serving):
-                task.cancel()
-            server.should_exit = True
+        await self._http.serve(stop)
         _LOGGER.info("OpenAI adapter stopped")
-
-    async def _run(self, server: _Server) -> None:
-        try:
-            await server.serve()
-        except SystemExit as exit_:  # uvicorn exits on a bind or startup failure
-            raise OSError(
-                f"OpenAI adapter could not start on {self.settings.host}:{self.settings.port} "
-                "(port in use? see the log above)"
-            ) from exit_
-
-    async def _announce(self, server: _Server) -> None:
-        while not server.started:
-            await asyncio.sleep(0.01)
-        self._started.set()
-        _LOGGER.info("OpenAI adapter listening on http://%s:%d/v1", self.settings.host, self.port)

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-from collections.abc import Iterator
 from typing import Protocol
 
 import uvicorn
@@ -16,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from adapters.asgi_server import AsgiServer
 from adapters.slack.settings import SlackSettings
 
 _LOGGER = logging.getLogger(__name__)
@@ -26,14 +25,6 @@ class _Owner(Protocol):
     settings: SlackSettings
     port: int | None
     started: asyncio.Event
-
-
-class _Server(uvicorn.Server):
-    """uvicorn without its own signal handling (the caller owns signals)."""
-
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        yield
 
 
 def create_web_app(app: AsyncApp) -> Starlette:
@@ -55,28 +46,15 @@ async def serve_http(owner: _Owner, app: AsyncApp, stop: asyncio.Event) -> None:
         log_config=None,
         lifespan="off",
     )
-    server = _Server(config)
-    serving = asyncio.create_task(_run(server, settings), name="slack-http")
-    stopping = asyncio.create_task(stop.wait(), name="slack-http-stop")
+    http = AsgiServer(config, "Slack adapter")
+    serving = asyncio.create_task(http.serve(stop), name="slack-http")
+    started = asyncio.create_task(http.started.wait(), name="slack-http-started")
     try:
-        while not server.started and not serving.done():
-            await asyncio.sleep(0.01)
-        if server.started:
-            owner.port = int(server.servers[0].sockets[0].getsockname()[1])
-            _LOGGER.info("Slack adapter on http://%s:%d%s", settings.host, owner.port, EVENTS_PATH)
+        await asyncio.wait({serving, started}, return_when=asyncio.FIRST_COMPLETED)
+        if http.started.is_set():
+            owner.port = http.port
             owner.started.set()
-        await asyncio.wait({serving, stopping}, return_when=asyncio.FIRST_COMPLETED)
-        server.should_exit = True
         await serving
     finally:
-        stopping.cancel()
-        server.should_exit = True
-
-
-async def _run(server: _Server, settings: SlackSettings) -> None:
-    try:
-        await server.serve()
-    except SystemExit as exit_:  # uvicorn exits on a bind failure
-        raise OSError(
-            f"Slack adapter could not listen on {settings.host}:{settings.port} (port in use?)"
-        ) from exit_
+        started.cancel()
+        serving.cancel()

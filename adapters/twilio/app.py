@@ -10,13 +10,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Iterator
 
 import uvicorn
 from fastapi import FastAPI, Request, WebSocket
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
+from adapters.asgi_server import AsgiServer
 from adapters.twilio import bus, control, webhook
 from adapters.twilio.context import TwilioContext
 from adapters.twilio.media import handle_media
@@ -50,72 +50,37 @@ def create_app(settings: TwilioSettings, hub: HubClient) -> FastAPI:
     return app
 
 
-class _Server(uvicorn.Server):
-    """uvicorn without its own signal handling (the caller owns signals)."""
-
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        yield
-
-
 class TwilioAdapter:
     def __init__(self, settings: TwilioSettings, hub: HubClient) -> None:
         self.settings, self.hub = settings, hub
         self.app = create_app(settings, hub)
         self.context: TwilioContext = self.app.state.twilio
-        self._server: _Server | None = None
-        self._started = asyncio.Event()
+        config = uvicorn.Config(
+            self.app,
+            host=settings.host,
+            port=settings.port,
+            log_level=settings.log_level.lower(),
+            log_config=None,
+            lifespan="off",
+            ws="websockets-sansio",
+        )
+        self._http = AsgiServer(config, "Twilio adapter")
 
     @property
     def port(self) -> int:
         """The port actually bound (useful with ``port=0``); valid once started."""
-        if self._server is None or not self._server.servers:
-            raise RuntimeError("the adapter is not listening yet")
-        return int(self._server.servers[0].sockets[0].getsockname()[1])
+        return self._http.port
 
     async def wait_started(self, timeout: float = 10.0) -> None:
-        await asyncio.wait_for(self._started.wait(), timeout)
+        await asyncio.wait_for(self._http.started.wait(), timeout)
 
     async def serve(self, stop: asyncio.Event) -> None:
         if not self.settings.auth_token.get_secret_value():
             raise ValueError("twilio.auth_token is not set (VOICEBUS_TWILIO_AUTH_TOKEN)")
         subscription = await bus.subscribe(self.context)
-        config = uvicorn.Config(
-            self.app,
-            host=self.settings.host,
-            port=self.settings.port,
-            log_level=self.settings.log_level.lower(),
-            log_config=None,
-            lifespan="off",
-            ws="websockets-sansio",
-        )
-        server = _Server(config)
-        self._server = server
-        serving = asyncio.create_task(self._run(server), name="twilio-adapter")
-        watcher = asyncio.create_task(self._announce(server), name="twilio-adapter-started")
-        stopping = asyncio.create_task(stop.wait(), name="twilio-adapter-stop")
         try:
-            await asyncio.wait({serving, stopping}, return_when=asyncio.FIRST_COMPLETED)
-            server.should_exit = True
-            await serving
+            await self._http.serve(stop)
         finally:
-            for task in (watcher, stopping, serving):
-                task.cancel()
-            server.should_exit = True
             with contextlib.suppress(Exception):
                 await subscription.unsubscribe()
         _LOGGER.info("Twilio adapter stopped")
-
-    async def _run(self, server: _Server) -> None:
-        try:
-            await server.serve()
-        except SystemExit as exit_:  # uvicorn exits on a bind failure
-            raise OSError(
-                f"Twilio adapter could not start on {self.settings.host}:{self.settings.port}"
-            ) from exit_
-
-    async def _announce(self, server: _Server) -> None:
-        while not server.started:
-            await asyncio.sleep(0.01)
-        self._started.set()
-        _LOGGER.info("Twilio adapter listening on %s:%d", self.settings.host, self.port)

@@ -10,9 +10,10 @@ clients that ask for 2x want half the time.
 
 Memory: onnxruntime's arena keeps the peak of the largest sentence ever made (a 400-character
 run-on took a worker from 160 MB to 550 MB for good), and the peak grows with the piece's
-length. Every inference asks the arena to shrink back (``memory.enable_memory_arena_shrinkage``),
-freed heap goes back to the system after each request, and run-ons are cut into pieces of at
-most ``MAX_PHONEMES``, so a worker stays under a bound (docs/engines.md has the figures).
+length. Inferences on long inputs ask the arena to shrink back
+(``memory.enable_memory_arena_shrinkage``), freed heap goes back to the system after long
+requests, and run-ons are cut into pieces of at most ``MAX_PHONEMES``, so a worker stays
+under a bound (docs/engines.md has the figures).
 """
 
 from __future__ import annotations
@@ -92,16 +93,25 @@ def _voice_info(name: str, config: dict[str, object], sample_rate: int) -> Voice
     )
 
 
+SHRINK_ABOVE_IDS = 300
+"""Inputs longer than this (phoneme ids, about two per phoneme; a 30-word sentence) give the
+arena's growth back after their run. Shorter ones reuse the arena as it is: shrinking after
+every run cost about 10 ms of first audio."""
+
+
 class _ShrinkingSession:
-    """An InferenceSession whose every run gives the arena's growth back afterwards."""
+    """An InferenceSession that gives the arena's growth back after runs on long inputs."""
 
     def __init__(self, session: onnxruntime.InferenceSession) -> None:
         self._session = session
-        self._options = onnxruntime.RunOptions()
-        self._options.add_run_config_entry("memory.enable_memory_arena_shrinkage", "cpu:0")
+        self._shrink = onnxruntime.RunOptions()
+        self._shrink.add_run_config_entry("memory.enable_memory_arena_shrinkage", "cpu:0")
 
     def run(self, output_names: Any, input_feed: Any, run_options: Any = None) -> Any:
-        return self._session.run(output_names, input_feed, run_options or self._options)
+        ids = input_feed.get("input") if isinstance(input_feed, dict) else None
+        if run_options is None and ids is not None and ids.shape[-1] > SHRINK_ABOVE_IDS:
+            run_options = self._shrink
+        return self._session.run(output_names, input_feed, run_options)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._session, name)
@@ -127,6 +137,10 @@ def _cut(phonemes: list[str], limit: int = MAX_PHONEMES) -> list[list[str]]:
         pieces.append(phonemes[:cut])
         phonemes = phonemes[cut:]
     return [*pieces, phonemes] if phonemes else pieces
+
+
+TRIM_ABOVE_CHARS = 200
+"""Requests longer than this hand freed heap back to the system when they end."""
 
 
 def _release_freed_memory() -> None:
@@ -199,7 +213,8 @@ class PiperEngine:
             if stretcher is not None and (tail := stretcher.flush()):
                 yield tail
         finally:
-            _release_freed_memory()
+            if len(request.text) > TRIM_ABOVE_CHARS:
+                _release_freed_memory()
 
     @staticmethod
     def _speaker_id(loaded: _LoadedVoice, speaker: str | None) -> int | None:
