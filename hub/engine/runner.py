@@ -15,6 +15,7 @@ are answered by ``hub/engine/announcer.py``; ``RunnerSettings`` lives in
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import logging
 import time
@@ -118,6 +119,9 @@ class EngineRunner:
         if self.nc is None:
             return
         self.stats.stopping = True
+        if not self.nc.is_connected:  # no bus (its server died with our supervisor): just go
+            await self._leave_without_bus()
+            return
         if self._synth_sub is not None:
             await self._synth_sub.unsubscribe()
             self._synth_sub = None
@@ -134,6 +138,17 @@ class EngineRunner:
         self.nc = self.replies.nc = self.announcer.nc = None
         self._executor.shutdown(wait=False, cancel_futures=True)
         _LOGGER.info("engine %s stopped", self.instance)
+
+    async def _leave_without_bus(self) -> None:
+        assert self.nc is not None
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(self.nc.close(), 2)
+        self.nc = self.replies.nc = self.announcer.nc = None
+        self._executor.shutdown(wait=False, cancel_futures=True)
+        _LOGGER.info("engine %s stopped (the bus was unreachable)", self.instance)
 
     async def run_until(self, stop: asyncio.Event) -> None:
         await self.start()

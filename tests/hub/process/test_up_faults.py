@@ -115,7 +115,8 @@ def test_nothing_outlives_a_killed_up(up: Up) -> None:
     deadline = time.monotonic() + 15
     while any(alive(pid) for pid in children) and time.monotonic() < deadline:
         time.sleep(0.2)
-    assert not any(alive(pid) for pid in children), up.log()
+    survivors = [pid for pid in children if alive(pid)]
+    assert not survivors, (survivors, children, up.log())
 
 
 def test_a_taken_port_is_one_clear_line(tmp_path: Path) -> None:
