@@ -51,9 +51,7 @@ async def run(stack: BenchStack, pid: int) -> list[list[str]]:
             rss, peak = memory_mb(pid)
             worst = max(worst, rss)
             rows.append([name, f"{rss:.0f}", f"{peak:.0f}", f"{rss - start:+.0f}"])
-        rows.append(
-            ["bound", f"< {BOUND_MB}", "", verdict(worst < BOUND_MB)]
-        )
+        rows.append(["bound", f"< {BOUND_MB}", "", verdict(worst < BOUND_MB)])
         return rows
     finally:
         await hub.close()
