@@ -39,8 +39,10 @@ async def test_caller_speech_clears_and_cancels_on_the_bus(
     speech = await caller_speech(hub, "Hold on, stop talking please.")
     cancels, events = BusWatch(), BusWatch()
     await nc.subscribe("voicebus.cancel.*", cb=cancels.handler)
+    await nc.flush()  # the server has our subscription before the call starts
     async with FakeTwilio(twilio_server.port) as twilio:
         await nc.subscribe(f"voicebus.calls.{twilio.call_sid}.events", cb=events.handler)
+        await nc.flush()  # the server has our subscription before the call starts
         begin = await _call_saying_long_text(twilio_server, twilio)
         first_speech = await twilio.speak(speech[:10])
         await twilio.wait_for(lambda: bool(twilio.events("clear")), 5)
@@ -68,6 +70,7 @@ async def test_line_noise_does_not_barge_in_but_star_does(
     events = BusWatch()
     async with FakeTwilio(twilio_server.port) as twilio:
         await nc.subscribe(f"voicebus.calls.{twilio.call_sid}.events", cb=events.handler)
+        await nc.flush()  # the server has our subscription before the call starts
         await _call_saying_long_text(twilio_server, twilio)
         await twilio.speak(line_noise(40))
         assert not twilio.events("clear"), "line noise triggered barge-in"

@@ -42,6 +42,7 @@ async def test_say_over_http_and_the_bus_reaches_the_live_call(
     events = BusWatch()
     async with FakeTwilio(twilio_server.port) as twilio, http(twilio_server.port) as client:
         await nc.subscribe(f"voicebus.calls.{twilio.call_sid}.events", cb=events.handler)
+        await nc.flush()  # the server has our subscription before the call starts
         await twilio.start({"token": new_token()})
         await twilio.wait_marks_heard(2)
         listed = (await client.get("/twilio/calls")).json()["calls"]
@@ -97,8 +98,10 @@ async def test_a_hang_up_mid_speech_stops_the_engine(
 ) -> None:
     cancels, events = BusWatch(), BusWatch()
     await nc.subscribe("voicebus.cancel.*", cb=cancels.handler)
+    await nc.flush()  # the server has our subscription before the call starts
     async with FakeTwilio(twilio_server.port) as twilio, http(twilio_server.port) as client:
         await nc.subscribe(f"voicebus.calls.{twilio.call_sid}.events", cb=events.handler)
+        await nc.flush()  # the server has our subscription before the call starts
         await twilio.start({"token": new_token()})
         await twilio.wait_marks_heard(2)
         await twilio_server.context.calls[twilio.call_sid].say(LONG)
@@ -125,6 +128,7 @@ async def test_a_voice_that_does_not_exist_is_an_error_event_not_the_end(
     events = BusWatch()
     async with FakeTwilio(twilio_server.port) as twilio, http(twilio_server.port) as client:
         await nc.subscribe(f"voicebus.calls.{twilio.call_sid}.events", cb=events.handler)
+        await nc.flush()  # the server has our subscription before the call starts
         await twilio.start({"token": new_token()})
         await twilio.wait_marks_heard(2)
         body = {"text": "Hello there.", "voice": "no-such-voice"}
