@@ -53,3 +53,15 @@ async def test_memory_goes_back_after_a_huge_run_on(
     assert all(len(sentence) <= 400 for sentence in stream.sentences)
     after = resident_mb(pid)
     assert after < MEMORY_BOUND_MB, (before, after)
+
+
+def test_run_ons_are_cut_at_word_boundaries() -> None:
+    from engines.piper.engine import MAX_PHONEMES, _cut
+
+    word = ["w", "ɜ", "d", " "]
+    pieces = _cut(word * 125)  # 500 phonemes, a space after every word
+    assert sum(len(piece) for piece in pieces) == 500
+    assert all(len(piece) <= MAX_PHONEMES for piece in pieces)
+    assert all(piece[-1] == " " for piece in pieces[:-1])  # never inside a word
+    assert _cut(list("x" * (MAX_PHONEMES + 5))) == [["x"] * MAX_PHONEMES, ["x"] * 5]
+    assert _cut(word) == [word]
