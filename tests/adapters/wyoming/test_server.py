@@ -234,7 +234,7 @@ async def test_connections_at_once_each_get_their_own_audio(
     texts = [
         "Apples grow on tall trees in the orchard.",
         "The red bus stops at the corner every morning. It is always late.",
-        "Seven penguins waddled across the frozen lake.",
+        "A small boat sailed across the quiet lake.",  # no digits or rare words to mishear
     ]
 
     async def streamed(text: str) -> Reply:
