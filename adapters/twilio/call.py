@@ -23,6 +23,7 @@ from hub.audio import AudioSpec
 from hub.client import HubClient
 from hub.client.stream import SynthesisStream
 from hub.contract.errors import VoicebusError
+from hub.contract.schemas import PriorityClass
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -174,7 +175,12 @@ class Call:
 
     async def _speak(self, utterance: Utterance) -> None:
         try:
-            stream = await self._hub.open(utterance.text, utterance.voice, output=PHONE_AUDIO)
+            stream = await self._hub.open(
+                utterance.text,
+                utterance.voice,
+                output=PHONE_AUDIO,
+                priority_class=PriorityClass.REALTIME,  # a caller is on the line
+            )
         except VoicebusError as error:
             _LOGGER.warning("call %s: cannot speak: %s", self.call_sid, error)
             await self._emit("error", {"message": str(error)})
@@ -197,8 +203,10 @@ class Call:
             await self._send(messages.media(self.stream_sid, frame))
             self.playback.frames_sent += 1
             # A frame yielded after a sentence ended holds that sentence's last samples
-            # (frames straddle sentences): its mark goes right after it.
-            marked = await self._mark_sentences(stream, utterance, marked, stream.sentences_done)
+            # (frames straddle sentences): its mark goes right after it. The last sentence
+            # is marked after the stream ends: its tail may flush as more than one frame.
+            done = min(stream.sentences_done, len(stream.sentences) - 1)
+            marked = await self._mark_sentences(stream, utterance, marked, done)
         await self._mark_sentences(stream, utterance, marked, len(stream.sentences))
 
     async def _mark_sentences(

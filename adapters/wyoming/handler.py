@@ -48,6 +48,7 @@ from adapters.wyoming.voices import choose_voice
 from hub.audio import AudioSpec
 from hub.client import HubClient
 from hub.contract.errors import VoicebusError
+from hub.contract.schemas import PriorityClass
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -260,6 +261,7 @@ class WyomingHandler(AsyncEventHandler):
             # Raw PCM at the voice's rate, samples_per_chunk per audio-chunk event; the last
             # chunk is left short: Wyoming takes any size, and padding would add audio.
             output=AudioSpec("pcm", frame_samples=self._settings.samples_per_chunk, pad=False),
+            priority_class=PriorityClass.REALTIME,  # a speaker in the room is waiting
         )
         if not self._running:  # stopped while the voice was being resolved
             await stream.aclose()

@@ -42,7 +42,12 @@ from hub.contract.errors import (
     InvalidRequestError,
     VoiceNotFoundError,
 )
-from hub.contract.schemas import AdapterStatus, ControlCommand, EngineAnnouncement
+from hub.contract.schemas import (
+    AdapterStatus,
+    ControlCommand,
+    EngineAnnouncement,
+    PriorityClass,
+)
 from hub.contract.subjects import Subjects
 from hub.settings import NatsOptions, VoicebusSettings
 from hub.store.library import LibraryOptions, VoiceLibrary
@@ -226,6 +231,7 @@ class HubClient:
         instructions: str | None = None,
         engine: str | None = None,
         output: AudioSpec | None = None,
+        priority_class: PriorityClass = PriorityClass.INTERACTIVE,
     ) -> SynthesisStream:
         """Validate, route and start a stream; all input errors are raised here, before audio.
 
@@ -261,6 +267,7 @@ class HubClient:
                 "language": language,
                 "speed": speed,
                 "instructions": instructions,
+                "priority_class": priority_class,
             },
             max_in_flight=self.settings.max_in_flight,
             max_text_chars=self.settings.max_text_chars,

@@ -36,6 +36,25 @@ class MessageKind(StrEnum):
     ERROR = "error"
 
 
+class PriorityClass(StrEnum):
+    """Who waits for the audio; engines serve a higher class first, then by ``priority``."""
+
+    REALTIME = "realtime"
+    """Someone is listening live: phone calls, Wyoming (Home Assistant)."""
+    INTERACTIVE = "interactive"
+    """Someone is waiting for an answer: REST, chat bots. The default."""
+    BATCH = "batch"
+    """Nobody is waiting right now: durable jobs, audiobooks."""
+
+    @property
+    def rank(self) -> int:
+        """0 for the class served first."""
+        return _CLASS_RANK[self]
+
+
+_CLASS_RANK = {PriorityClass.REALTIME: 0, PriorityClass.INTERACTIVE: 1, PriorityClass.BATCH: 2}
+
+
 class ErrorCode(StrEnum):
     """Stable error codes; clients branch on these, never on message text."""
 
@@ -76,6 +95,11 @@ class SynthesisRequest(_Message):
         ge=0,
         description="Position of this sentence in its text; engines serve lower values first "
         "so a new client's first sentence never waits behind another client's long text.",
+    )
+    priority_class: PriorityClass = Field(
+        default=PriorityClass.INTERACTIVE,
+        description="Engines serve realtime before interactive before batch, and within a "
+        "class by priority.",
     )
 
     def expired(self, now: float | None = None) -> bool:
