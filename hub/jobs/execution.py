@@ -21,7 +21,9 @@ _LOGGER = logging.getLogger(__name__)
 
 PERMANENT_ERRORS = (InvalidRequestError, TextTooLongError)
 """A sentence that fails so fails the job; other hub errors are retried (engines restart)."""
-SENTENCE_ATTEMPTS = 5
+SENTENCE_ATTEMPTS = 8
+"""Tries of one sentence, with backoff (2, 4, 8, then 10 s): about a minute for engines
+to come back before the job fails with their error."""
 
 
 class JobFailed(Exception):
