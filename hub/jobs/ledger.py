@@ -67,6 +67,14 @@ class JobLedger:
 
         await self.write(end)
 
+    async def release(self) -> None:
+        """Give up the lease, so that another runner may take the job at once."""
+        self._check()
+        record = self.record.model_copy(deep=True)
+        record.owner, record.lease_until, record.updated_at = None, 0.0, time.time()
+        self.revision = await self.store.update(record, self.revision)
+        self.record = record
+
     def _check(self) -> None:
         record = self.record
         if record.status is JobStatus.CANCELLED:

@@ -63,8 +63,7 @@ class JobRunner:
         slots = asyncio.Semaphore(self.settings.runners)
         _LOGGER.info("job runner %s: %d job(s) at a time", self.owner, self.settings.runners)
         try:
-            while not stop.is_set():
-                await slots.acquire()
+            while await _free_slot(slots, stop):
                 messages = await self._fetch(pull, stop)
                 if not messages:
                     slots.release()
@@ -144,14 +143,14 @@ class JobRunner:
             await ledger.finish(JobStatus.FAILED, str(error))
         except (JobStopped, asyncio.CancelledError) as error:
             if not (isinstance(error, JobStopped) or running.cancelled):
-                await _hand_back(running.message)  # this runner is stopping
+                await _hand_back(running.message, ledger)  # this runner is stopping
                 raise
             if not await self._was_cancelled(ledger):
                 _LOGGER.info("job %s: %s", job_id, error)
                 return  # another runner holds it now
         except Exception as error:  # NATS lost mid-job: the job resumes when delivered again
             _LOGGER.warning("job %s interrupted (%s); it will resume", job_id, error)
-            await _hand_back(running.message, delay=2.0)
+            await _hand_back(running.message, ledger, delay=2.0)
             return
         _LOGGER.info("job %s %s", job_id, ledger.record.status.value)
         await self._notify(ledger.record)
@@ -188,7 +187,24 @@ class JobRunner:
         )
 
 
-async def _hand_back(message: Msg, delay: float | None = None) -> None:
-    """Give the job back to the consumer now (not after ack_wait), if NATS is there."""
+async def _free_slot(slots: asyncio.Semaphore, stop: asyncio.Event) -> bool:
+    """Take a slot, or return False once ``stop`` is set (whichever comes first)."""
+    acquiring = asyncio.ensure_future(slots.acquire())
+    stopping = asyncio.ensure_future(stop.wait())
+    await asyncio.wait({acquiring, stopping}, return_when=asyncio.FIRST_COMPLETED)
+    stopping.cancel()
+    if not acquiring.done():
+        acquiring.cancel()
+        return False
+    if stop.is_set():
+        slots.release()
+        return False
+    return True
+
+
+async def _hand_back(message: Msg, ledger: JobLedger, delay: float | None = None) -> None:
+    """Give the job back now (not after ack_wait) with its lease, if NATS is there."""
+    with contextlib.suppress(Exception):
+        await ledger.release()
     with contextlib.suppress(Exception):
         await message.nak(delay=delay)
