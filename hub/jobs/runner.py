@@ -78,8 +78,16 @@ class JobRunner:
                 await pull.unsubscribe()
 
     async def _fetch(self, pull: object, stop: asyncio.Event) -> list[Msg]:
+        """The next job message, or none (after a second, or at once when stopping)."""
+        fetching = asyncio.ensure_future(pull.fetch(1, timeout=_FETCH_SECONDS))  # type: ignore[attr-defined]
+        stopping = asyncio.ensure_future(stop.wait())
+        await asyncio.wait({fetching, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        stopping.cancel()
+        if not fetching.done():  # stopping: a job this fetch would get is delivered again
+            fetching.cancel()
+            return []
         try:
-            return await pull.fetch(1, timeout=_FETCH_SECONDS)  # type: ignore[attr-defined,no-any-return]
+            return fetching.result()  # type: ignore[no-any-return]
         except TimeoutError:
             return []
         except Exception as error:  # NATS away or reconnecting: wait for it

@@ -35,7 +35,7 @@ class AdapterProcess:
             **os.environ,
             "VOICEBUS_CONFIG": "",
             "VOICEBUS_NATS_URL": nats_url,
-            "VOICEBUS_JOBS_ACK_WAIT": "2",
+            "VOICEBUS_JOBS_ACK_WAIT": "1",
             "VOICEBUS_JOBS_RUNNERS": "1",
         }
         command = [sys.executable, "-m", "hub.cli", "adapter", "openai", "--port", str(port)]
