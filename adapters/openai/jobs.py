@@ -37,12 +37,16 @@ from hub.jobs import (
     JobSpec,
     encoded_content,
 )
+from hub.jobs.service import SpeakerError, WebhookUrlError
 
 SCOPE = "speak"
 
 _LOGGER = logging.getLogger(__name__)
 
 router = APIRouter(prefix="/v1", tags=["jobs"], dependencies=[Depends(require_api_key)])
+
+_PARAMS: dict[type[Exception], str] = {WebhookUrlError: "webhook_url", SpeakerError: "voice"}
+"""The request field each refusal names (others name ``input``)."""
 
 
 @dataclass
@@ -102,7 +106,7 @@ async def create_job(body: JobRequest, ctx: Context, jobs: JobsDep) -> JobView:
         raise await ctx.catalog.voice_error(target, engine) from None
     except (InvalidRequestError, TextTooLongError) as error:
         answer = from_voicebus(error, ctx.settings.retry_after)
-        answer.param = "webhook_url" if "webhook" in error.message else answer.param or "input"
+        answer.param = _PARAMS.get(type(error), "input")
         raise answer from None
     _LOGGER.info("job %s: %d sentence(s) queued", record.id, record.progress.total)
     return _view(record)

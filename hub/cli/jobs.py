@@ -7,11 +7,14 @@ import contextlib
 import datetime
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import click
 
 from hub.cli.common import NATS_HELP, nats_overrides, one_line_errors, run
+
+if TYPE_CHECKING:
+    from hub.jobs import Jobs
 
 T = TypeVar("T")
 
@@ -24,7 +27,7 @@ _JOBS_HELP = (
 
 
 @contextlib.asynccontextmanager
-async def connected_jobs(nats_url: str | None) -> AsyncIterator[object]:
+async def connected_jobs(nats_url: str | None) -> AsyncIterator[Jobs]:
     """``Jobs`` on a fresh client connection (settings from VOICEBUS_* and the config)."""
     from hub.client import ClientSettings, HubClient
     from hub.jobs import Jobs, JobSettings
@@ -34,7 +37,7 @@ async def connected_jobs(nats_url: str | None) -> AsyncIterator[object]:
         yield Jobs(hub, JobSettings())
 
 
-def _with_jobs(nats_url: str | None, action: Callable[[object], Awaitable[T]]) -> T:
+def _with_jobs(nats_url: str | None, action: Callable[[Jobs], Awaitable[T]]) -> T:
     from hub.jobs import JobFinishedError, JobNotFoundError
 
     async def main() -> T:
@@ -74,8 +77,8 @@ def jobs() -> None:
 def list_jobs(as_json: bool, nats_url: str | None) -> None:
     """Every job kept (newest first): id, status, progress, voice, format, time."""
 
-    async def listed(service: object) -> list[dict[str, object]]:
-        return [record.public() for record in await service.list()]  # type: ignore[attr-defined]
+    async def listed(service: Jobs) -> list[dict[str, object]]:
+        return [record.public() for record in await service.list()]
 
     found = _with_jobs(nats_url, listed)
     if as_json:
@@ -95,8 +98,8 @@ def list_jobs(as_json: bool, nats_url: str | None) -> None:
 def show(job_id: str, as_json: bool, nats_url: str | None) -> None:
     """One job's status and progress."""
 
-    async def shown(service: object) -> dict[str, object]:
-        return (await service.get(job_id)).public()  # type: ignore[attr-defined,no-any-return]
+    async def shown(service: Jobs) -> dict[str, object]:
+        return (await service.get(job_id)).public()
 
     job = _with_jobs(nats_url, shown)
     click.echo(json.dumps(job, indent=2) if as_json else _line(job))
@@ -109,7 +112,7 @@ def show(job_id: str, as_json: bool, nats_url: str | None) -> None:
 def cancel(job_id: str, nats_url: str | None) -> None:
     """Cancel a job: its runner stops and the engines drop its sentences."""
 
-    async def cancelled(service: object) -> dict[str, object]:
-        return (await service.cancel(job_id)).public()  # type: ignore[attr-defined,no-any-return]
+    async def cancelled(service: Jobs) -> dict[str, object]:
+        return (await service.cancel(job_id)).public()
 
     click.echo(_line(_with_jobs(nats_url, cancelled)))

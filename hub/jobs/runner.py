@@ -124,7 +124,8 @@ class JobRunner:
         except JobNotFoundError:
             await message.term()  # past its retention, or never stored
             return
-        if record.status.finished:
+        if record.status.finished:  # its runner died before the ack: the webhook again
+            await self._notify(record)
             await message.ack()
             return
         now = time.time()

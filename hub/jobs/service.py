@@ -22,6 +22,14 @@ if TYPE_CHECKING:
 _WATCH_TIMEOUT = 30.0
 
 
+class WebhookUrlError(InvalidRequestError):
+    """``webhook_url`` is not usable (not http(s), or webhooks are off)."""
+
+
+class SpeakerError(InvalidRequestError):
+    """The voice has no such speaker."""
+
+
 class JobFinishedError(Exception):
     """The job has already ended (it cannot be cancelled)."""
 
@@ -64,7 +72,7 @@ class Jobs:
         )
         speakers = route.voice.speakers
         if spec.speaker and spec.speaker not in speakers and not spec.speaker.isdigit():
-            raise InvalidRequestError(f"voice {route.voice.name} has no speaker {spec.speaker!r}")
+            raise SpeakerError(f"voice {route.voice.name} has no speaker {spec.speaker!r}")
         record = JobRecord(
             id=new_job_id(),
             progress=Progress(done=0, total=len(sentences)),
@@ -98,9 +106,9 @@ class Jobs:
         try:
             check_url(url)
         except ValueError as error:
-            raise InvalidRequestError(str(error)) from None
+            raise WebhookUrlError(str(error)) from None
         if self.settings.webhook_secret is None:
-            raise InvalidRequestError(
+            raise WebhookUrlError(
                 "webhooks are off: this server has no webhook secret",
                 "set VOICEBUS_JOBS_WEBHOOK_SECRET, or leave out webhook_url",
             )

@@ -91,6 +91,8 @@ def _error(answer: httpx2.Response, status: int, code: str | None = None) -> dic
         ({"input": "Hello.", "speed": 9}, "speed"),
         ({"input": "Hello.", "webhook_url": "ftp://example.com/x"}, "webhook_url"),
         ({"input": 42}, "input"),
+        ({"input": ["Fine.", 5]}, "input"),
+        ({"input": "Hello.", "speaker": "nobody"}, "voice"),
     ],
 )
 async def test_bad_input_is_an_openai_error(
