@@ -173,6 +173,8 @@ async def job_content(job_id: str, ctx: Context, jobs: JobsDep) -> StreamingResp
     fmt = record.spec.response_format
     spec = output_spec(fmt, record.spec.output_rate)
     store = await jobs.store()
+    if not await store.has_sentence(job_id, 0):  # the oldest audio expires first
+        raise ApiError(410, f"The audio of job {job_id} has expired.", code="job_expired")
     body = encoded_content(store, job_id, record.progress.total, spec, ctx.executor)
     headers = {"X-Voicebus-Sentences": str(record.progress.total), "Cache-Control": "no-store"}
     return StreamingResponse(body, media_type=content_type_for(spec.encoding), headers=headers)

@@ -15,6 +15,7 @@ import pytest
 
 from hub.client import HubClient
 from hub.jobs import Jobs
+from hub.jobs.store import sentence_name
 from hub.jobs.webhook import SIGNATURE_HEADER, verify
 from tests.adapters.openai.jobs_support import (
     WEBHOOK_SECRET,
@@ -152,3 +153,21 @@ async def test_a_webhook_needs_a_configured_secret(hub: HubClient) -> None:
     assert answer.status_code == 400
     error = answer.json()["error"]
     assert error["param"] == "webhook_url" and "WEBHOOK_SECRET" in error["message"]
+
+
+async def test_jobs_can_be_turned_off(hub: HubClient) -> None:
+    async with jobs_adapter(hub, job_settings(enabled=False)) as running, running.http() as client:
+        answer = await client.get("/v1/audio/jobs")
+    assert answer.status_code == 404 and answer.json()["error"]["code"] == "jobs_disabled"
+
+
+async def test_content_past_its_retention_is_gone(
+    server: RunningAdapter, http: httpx2.AsyncClient, hub: HubClient
+) -> None:
+    job = await submit(http, input=STORY[7], response_format="pcm")
+    assert (await finished(http, job["id"]))[-1][0] == "completed"
+    names = (await _jobs(server).store()).names
+    audio = await hub.nc.jetstream().object_store(names.audio)
+    await audio.delete(sentence_name(job["id"], 0))  # what the bucket's TTL does
+    answer = await http.get(f"/v1/audio/jobs/{job['id']}/content")
+    assert answer.status_code == 410 and answer.json()["error"]["code"] == "job_expired"
