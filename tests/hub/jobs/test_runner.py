@@ -83,3 +83,22 @@ async def test_a_cancel_written_elsewhere_stops_the_next_write(hub: HubClient) -
     other = JobLedger(store, *(await store.get(job_id)), "runner-b", lease=60)
     with pytest.raises(JobStopped):
         await other.renew()
+
+
+async def test_runners_share_the_jobs(hub: HubClient) -> None:
+    """Two runners (as on two hosts) on one consumer: two jobs, one each."""
+    settings = _settings()
+    jobs = Jobs(hub, settings)
+    store = await jobs.store()
+    runners = [JobRunner(hub, store, settings) for _ in range(2)]
+    stop = asyncio.Event()
+    tasks = [asyncio.create_task(runner.run(stop)) for runner in runners]
+    try:
+        ids = [await _submit(jobs, story(3)) for _ in range(2)]
+        async with asyncio.timeout(60):
+            ends = [[record async for record in jobs.follow(job_id)][-1] for job_id in ids]
+    finally:
+        stop.set()
+        await asyncio.gather(*tasks)
+    assert [end.status for end in ends] == [JobStatus.COMPLETED] * 2
+    assert {end.owner for end in ends} == {runner.owner for runner in runners}
