@@ -214,8 +214,9 @@ async def _run_runner(jobs: Jobs, stop: asyncio.Event) -> None:
             jobs.runner = runner
             await runner.run(stop)
             return
-        except Exception as error:  # no JetStream yet, NATS away: try again
-            _LOGGER.warning("job runner not running (%s); trying again in %.0f s", error, delay)
+        except Exception as error:  # no JetStream yet, NATS away: try again (say it once)
+            log = _LOGGER.warning if delay == 1.0 else _LOGGER.debug
+            log("job runner not running (%s); trying again in %.0f s", error, delay)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), delay)
         delay = min(delay * 2, 30.0)
