@@ -138,22 +138,24 @@ class Jobs:
             return record
 
     async def follow(self, job_id: str) -> AsyncIterator[JobRecord]:
-        """The record now, then the record after each sentence made, then the final one."""
+        """The record now, then the record after each sentence made, then the final one.
+
+        Every value comes from one watch of the record (its current value, then each
+        write), so no sentence's update can fall between reading and watching."""
         store = await self.store()
-        record, _ = await store.get(job_id)
-        yield record
-        if record.status.finished:
-            return
-        last = record.progress.done
+        await store.get(job_id)  # JobNotFoundError before anything is yielded
         watcher = await store.watch(job_id)
+        last: int | None = None
         try:
             while True:
                 try:
                     entry = await watcher.updates(timeout=_WATCH_TIMEOUT)
                 except TimeoutError:
                     continue
-                if entry is None or not entry.value:
-                    continue
+                if entry is None:
+                    continue  # the end of the current values
+                if not entry.value:
+                    return  # deleted or expired
                 record = JobRecord.model_validate_json(entry.value)
                 if record.progress.done != last or record.status.finished:
                     last = record.progress.done
