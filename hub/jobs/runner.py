@@ -115,6 +115,12 @@ class JobRunner:
     # ---- one job ---------------------------------------------------------------------
 
     async def _handle(self, message: Msg) -> None:
+        try:
+            await self._take(message)
+        except Exception as error:  # NATS lost before the job started: delivered again
+            _LOGGER.warning("job message not taken (%s); it will be delivered again", error)
+
+    async def _take(self, message: Msg) -> None:
         job_id = message.data.decode(errors="replace")
         if job_id in self._running:  # delivered again while we run it: keep that message
             self._running[job_id].message = message
