@@ -12,7 +12,16 @@ import pytest
 
 from hub.audio import AudioSpec
 from hub.client import DEFAULT_VOICE, HubClient
-from hub.jobs import JobRunner, Jobs, JobSettings, JobSpec, JobStatus, encoded_content
+from hub.jobs import (
+    JobRecord,
+    JobRunner,
+    Jobs,
+    JobSettings,
+    JobSpec,
+    JobStatus,
+    Progress,
+    encoded_content,
+)
 from hub.jobs.ledger import JobLedger, JobStopped
 from tests.helpers import assert_is_speech, story
 
@@ -102,3 +111,24 @@ async def test_runners_share_the_jobs(hub: HubClient) -> None:
         await asyncio.gather(*tasks)
     assert [end.status for end in ends] == [JobStatus.COMPLETED] * 2
     assert {end.owner for end in ends} == {runner.owner for runner in runners}
+
+
+async def test_a_sentence_that_cannot_be_made_fails_the_job(hub: HubClient) -> None:
+    settings = _settings()
+    jobs = Jobs(hub, settings)
+    store = await jobs.store()
+    record = JobRecord(
+        id=f"job_{uuid.uuid4().hex}", progress=Progress(done=0, total=2),
+        spec=JobSpec(voice=DEFAULT_VOICE), requested_voice=DEFAULT_VOICE,
+    )  # fmt: skip
+    await store.submit(record, ["Hello there.", "!!!"])  # as no submission would cut it
+    runner, stop = JobRunner(hub, store, settings), asyncio.Event()
+    running = asyncio.create_task(runner.run(stop))
+    try:
+        async with asyncio.timeout(30):
+            end = [state async for state in jobs.follow(record.id)][-1]
+    finally:
+        stop.set()
+        await running
+    assert end.status is JobStatus.FAILED and end.progress.done <= 1
+    assert end.error is not None and end.error.startswith("sentence 2: text is empty")
