@@ -4,6 +4,7 @@ later with ``voicebus jobs show ID`` or ``GET /v1/audio/jobs/ID/content``."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import wave
 from pathlib import Path
@@ -17,6 +18,16 @@ from hub.cli.common import nats_overrides
 from hub.cli.say import format_for
 from hub.client import ClientSettings, HubClient
 from hub.jobs import Jobs, JobSettings, JobSpec, JobStatus, encoded_content
+
+_QUEUED_HINT_SECONDS = 5.0
+
+
+def _say_queued() -> None:
+    click.echo(
+        "\nstill queued: no job runner has taken it yet (the REST adapter runs jobs: "
+        "'voicebus up' or 'voicebus adapter openai'); Ctrl-C leaves the job queued",
+        err=True,
+    )
 
 
 async def say_job(
@@ -38,9 +49,13 @@ async def say_job(
         click.echo(f"job {submitted.id}: {submitted.progress.total} sentence(s)", err=True)
         record = submitted
         bar = tqdm(total=submitted.progress.total, unit="sentence", disable=not progress)
+        hint = asyncio.get_running_loop().call_later(_QUEUED_HINT_SECONDS, _say_queued)
         with contextlib.closing(bar):
             async for record in jobs.follow(submitted.id):
+                if record.status is not JobStatus.QUEUED:
+                    hint.cancel()
                 bar.update(record.progress.done - bar.n)
+        hint.cancel()
         if record.status is not JobStatus.COMPLETED:
             raise ValueError(f"job {record.id} {record.status.value}: {record.error or ''}")
         await _write(jobs, record.id, record.progress.total, fmt, output)

@@ -31,7 +31,7 @@ class JobSpec(BaseModel):
     voice: str
     speaker: str | None = None
     language: str | None = None
-    speed: float = 1.0
+    speed: float = Field(default=1.0, ge=0.25, le=4.0)
     instructions: str | None = None
     engine: str | None = None
     response_format: str = "mp3"
