@@ -231,5 +231,5 @@ async def _stream(js: JetStreamContext, names: JobNames, ack_wait: float) -> Non
     )
     try:
         await js.add_consumer(names.stream, config)
-    except js_errors.BadRequestError as error:  # exists with another ack wait: keep it
+    except js_errors.BadRequestError as error:  # a server that will not update it: keep it
         _LOGGER.debug("jobs consumer kept as it is (%s)", error)
