@@ -184,7 +184,8 @@ async def job_content(job_id: str, ctx: Context, jobs: JobsDep) -> StreamingResp
 
 
 def install(app: FastAPI, hub: HubClient, settings: JobSettings) -> None:
-    app.state.voicebus_jobs = JobsState(Jobs(hub, settings), settings)
+    runs_jobs = settings.enabled and settings.runners > 0
+    app.state.voicebus_jobs = JobsState(Jobs(hub, settings, runs_jobs=runs_jobs), settings)
 
 
 @contextlib.asynccontextmanager

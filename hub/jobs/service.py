@@ -39,9 +39,11 @@ class JobNotReadyError(Exception):
 
 
 class Jobs:
-    def __init__(self, hub: HubClient, settings: JobSettings) -> None:
+    def __init__(self, hub: HubClient, settings: JobSettings, *, runs_jobs: bool = False) -> None:
         self.hub = hub
         self.settings = settings
+        self.runs_jobs = runs_jobs
+        """This process hosts a runner (its ack wait then rules the shared consumer)."""
         self._store: JobStore | None = None
         self._lock = asyncio.Lock()
         self.runner: JobRunner | None = None
@@ -51,7 +53,9 @@ class Jobs:
         async with self._lock:
             if self._store is None:
                 prefix = self.hub.settings.subject_prefix
-                self._store = await JobStore.open(self.hub.nc, prefix, self.settings)
+                self._store = await JobStore.open(
+                    self.hub.nc, prefix, self.settings, runner=self.runs_jobs
+                )
             return self._store
 
     async def submit(

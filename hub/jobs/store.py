@@ -89,13 +89,16 @@ class JobStore:
         self._audio = audio
 
     @classmethod
-    async def open(cls, nc: Client, prefix: str, settings: JobSettings) -> JobStore:
-        """Bind to the job buckets and stream, creating them on first use."""
+    async def open(
+        cls, nc: Client, prefix: str, settings: JobSettings, *, runner: bool = False
+    ) -> JobStore:
+        """Bind to the job buckets and stream, creating them on first use. A ``runner``
+        also sets the consumer's ack wait to its own (others leave it as it is)."""
         js = nc.jetstream()
         names = JobNames.for_prefix(prefix, settings.bucket)
         try:
             kv, audio = await _buckets(js, names, settings.retention_seconds)
-            await _stream(js, names, settings.ack_wait)
+            await _stream(js, names, settings.ack_wait, update=runner)
         except (js_errors.ServiceUnavailableError, NoRespondersError):
             raise EngineUnavailableError(
                 "jobs need JetStream, which this NATS server does not offer",
@@ -209,7 +212,7 @@ async def _buckets(
     return kv, audio
 
 
-async def _stream(js: JetStreamContext, names: JobNames, ack_wait: float) -> None:
+async def _stream(js: JetStreamContext, names: JobNames, ack_wait: float, *, update: bool) -> None:
     try:
         await js.stream_info(names.stream)
     except js_errors.NotFoundError:
@@ -229,7 +232,13 @@ async def _stream(js: JetStreamContext, names: JobNames, ack_wait: float) -> Non
         max_deliver=-1,
         filter_subject=names.subject,
     )
+    if not update:
+        try:
+            await js.consumer_info(names.stream, CONSUMER)
+            return
+        except js_errors.NotFoundError:
+            pass
     try:
-        await js.add_consumer(names.stream, config)
+        await js.add_consumer(names.stream, config)  # creates, or updates the ack wait
     except js_errors.BadRequestError as error:  # a server that will not update it: keep it
         _LOGGER.debug("jobs consumer kept as it is (%s)", error)
