@@ -21,6 +21,7 @@ from adapters.asgi_server import AsgiServer
 from adapters.openai import (
     errors,
     health,
+    jobs,
     metrics,
     models,
     provider,
@@ -34,6 +35,7 @@ from adapters.openai.limits import BodyLimitMiddleware
 from adapters.openai.metrics import HttpMetricsMiddleware
 from adapters.openai.settings import OpenAISettings
 from hub.client import HubClient
+from hub.jobs import JobSettings
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -54,13 +56,17 @@ OpenAI-compatible text-to-speech over the voicebus hub. Point any OpenAI client 
 """
 
 
-def create_app(settings: OpenAISettings, hub: HubClient) -> FastAPI:
-    """The FastAPI app: routes, the one error handler, metrics and the encoding threads."""
+def create_app(
+    settings: OpenAISettings, hub: HubClient, job_settings: JobSettings | None = None
+) -> FastAPI:
+    """The FastAPI app: routes, the one error handler, metrics and the encoding threads;
+    and the job runner (``job_settings``: ``VOICEBUS_JOBS_*`` when not given)."""
     context = AdapterContext.build(settings, hub)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        yield
+        async with jobs.running(app):
+            yield
         context.executor.shutdown(wait=False, cancel_futures=True)
 
     app = FastAPI(
@@ -70,8 +76,9 @@ def create_app(settings: OpenAISettings, hub: HubClient) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.voicebus = context
+    jobs.install(app, hub, job_settings or JobSettings())
     errors.install(app)
-    for module in (speech, models, voices, voice_library, provider, health, metrics):
+    for module in (speech, jobs, models, voices, voice_library, provider, health, metrics):
         app.include_router(module.router)
     app.add_middleware(
         BodyLimitMiddleware,
@@ -83,7 +90,7 @@ def create_app(settings: OpenAISettings, hub: HubClient) -> FastAPI:
         app.add_middleware(
             CORSMiddleware,
             allow_origins=settings.cors_origins,
-            allow_methods=["GET", "POST"],
+            allow_methods=["GET", "POST", "DELETE"],
             allow_headers=["Authorization", "Content-Type"],
             expose_headers=_EXPOSED_HEADERS,
         )
@@ -91,10 +98,12 @@ def create_app(settings: OpenAISettings, hub: HubClient) -> FastAPI:
 
 
 class OpenAIAdapter:
-    def __init__(self, settings: OpenAISettings, hub: HubClient) -> None:
+    def __init__(
+        self, settings: OpenAISettings, hub: HubClient, job_settings: JobSettings | None = None
+    ) -> None:
         self.settings = settings
         self.hub = hub
-        self.app = create_app(settings, hub)
+        self.app = create_app(settings, hub, job_settings)
         config = uvicorn.Config(
             self.app,
             host=settings.host,

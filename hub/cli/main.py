@@ -12,6 +12,7 @@ import click
 from hub import plugins
 from hub.cli.common import NATS_HELP, one_line_errors, run
 from hub.cli.engines import engines
+from hub.cli.jobs import jobs
 from hub.cli.options import SET_HELP, given, parse_assignments
 from hub.cli.plugin_commands import adapter, engine
 from hub.cli.status import status
@@ -110,6 +111,9 @@ def up(assignments: tuple[str, ...], **flags: Any) -> None:
 @click.option("--language", help="Pick the best voice for this language (e.g. en_US).")
 @click.option("--speed", type=click.FloatRange(0.25, 4.0), default=1.0, show_default=True)
 @click.option("--nats-url", help=NATS_HELP)
+@click.option(
+    "--job", is_flag=True, help="Submit as a durable job and follow it (see 'voicebus jobs')."
+)
 @one_line_errors
 def say(
     text: str | None, text_file: Any, output: Path, nats_url: str | None, **options: Any
@@ -117,15 +121,18 @@ def say(
     """Speak TEXT (or a file) into an audio file."""
     from hub.cli.say import say as run_say
 
+    if job := options.pop("job"):
+        from hub.cli.say_job import say_job as run_say
     if text_file is not None:
         text = text_file.read()
     if not text:
         raise click.UsageError("give TEXT or --file")
-    stats = run(run_say(text, output, nats_url=nats_url, progress=text_file is not None, **options))
+    progress = text_file is not None or job
+    stats = run(run_say(text, output, nats_url=nats_url, progress=progress, **options))
     click.echo(f"wrote {output}: {stats}", err=True)
 
 
-for command in (adapter, engine, voices, engines, status):
+for command in (adapter, engine, voices, engines, status, jobs):
     main.add_command(command)
 for name, command in plugins.commands().items():  # e.g. an adapter's own command
     main.add_command(command, name)
