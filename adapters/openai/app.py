@@ -34,6 +34,7 @@ from adapters.openai.limits import BodyLimitMiddleware
 from adapters.openai.metrics import HttpMetricsMiddleware
 from adapters.openai.settings import OpenAISettings
 from hub.client import HubClient
+from hub.keys import AccessError
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -60,7 +61,10 @@ def create_app(settings: OpenAISettings, hub: HubClient) -> FastAPI:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        with contextlib.suppress(AccessError):  # logged; the first request tries again
+            await context.gate.start()
         yield
+        await context.gate.close()
         context.executor.shutdown(wait=False, cancel_futures=True)
 
     app = FastAPI(
