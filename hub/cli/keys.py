@@ -10,13 +10,17 @@ from __future__ import annotations
 import datetime
 import json
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from hub.cli.common import NATS_HELP, nats_overrides, one_line_errors, run
-from hub.keys import AccessError, KeyRecord, KeyStore, RateSpec, RateSpecError, Scope, parse_scopes
+from hub.keys.model import KeyRecord, Scope, parse_scopes
+from hub.keys.spec import RateSpec, RateSpecError
 from hub.settings import NatsOptions, VoicebusSettings
+
+if TYPE_CHECKING:
+    from hub.keys.store import KeyStore
 
 T = TypeVar("T")
 
@@ -27,6 +31,8 @@ class KeysSettings(VoicebusSettings, NatsOptions):
 
 def _with_store(nats_url: str | None, action: Callable[[KeyStore], Awaitable[T]]) -> T:
     from hub.bus import connect
+    from hub.keys.errors import AccessError
+    from hub.keys.store import KeyStore
 
     async def main() -> T:
         settings = KeysSettings(**nats_overrides(nats_url))

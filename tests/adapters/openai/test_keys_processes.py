@@ -1,0 +1,101 @@
+"""Keys across real processes: ``voicebus keys create|list|revoke`` as subprocesses, and two
+``voicebus adapter openai`` processes on one bus sharing one key's limit and refusing it
+within a second of its revocation."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx2
+
+from hub.process.natsserver import NatsServer
+from tests.helpers import free_port
+
+
+def voicebus(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", "hub.cli", *args]
+    return subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
+
+
+@contextlib.contextmanager
+def adapter_processes(env: dict[str, str], log_dir: Path, count: int) -> Iterator[list[str]]:
+    """Real ``voicebus adapter openai`` processes on free ports, started side by side;
+    yields their base URLs once each serves."""
+    processes, urls, logs = [], [], []
+    for _ in range(count):
+        port = free_port()
+        logs.append(log_dir / f"openai-{port}.log")
+        with logs[-1].open("wb") as log:
+            command = [sys.executable, "-m", "hub.cli", "adapter", "openai", "--port", str(port)]
+            processes.append(
+                subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+            )
+        urls.append(f"http://127.0.0.1:{port}")
+    try:
+        deadline = time.monotonic() + 60
+        for process, url, log_path in zip(processes, urls, logs, strict=True):
+            while not _serves(url):
+                assert process.poll() is None, log_path.read_text()
+                assert time.monotonic() < deadline, f"no adapter:\n{log_path.read_text()}"
+                time.sleep(0.05)
+        yield urls
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.wait(15)
+
+
+def _serves(url: str) -> bool:
+    try:
+        httpx2.get(f"{url}/health", timeout=1)  # 503 here: no engine runs, but it answers
+        return True
+    except httpx2.TransportError:
+        return False
+
+
+def models_status(url: str, token: str) -> int:
+    headers = {"Authorization": f"Bearer {token}"}
+    return httpx2.get(f"{url}/v1/models", headers=headers, timeout=10).status_code
+
+
+def test_cli_keys_and_two_adapter_processes(nats_server: NatsServer, tmp_path: Path) -> None:
+    env = {
+        **os.environ,
+        "VOICEBUS_NATS_URL": nats_server.url,
+        "VOICEBUS_SUBJECT_PREFIX": f"keys-procs-{uuid.uuid4().hex[:6]}",
+        "VOICEBUS_OPENAI_ACCESS_LOG": "true",
+        "VOICEBUS_LOG_LEVEL": "DEBUG",
+    }
+    created = voicebus(env, "keys", "create", "--name", "proc-key", "--scope", "speak",
+                       "--rate", "5/min")  # fmt: skip
+    assert created.returncode == 0, created.stderr
+    token = created.stdout.strip()
+    assert token.startswith("vbk_") and token not in created.stderr
+    assert "shown only now" in created.stderr
+
+    listed = voicebus(env, "keys", "list")
+    assert "proc-key" in listed.stdout and "speak" in listed.stdout and "5/min" in listed.stdout
+    assert token.rsplit("_", 1)[1] not in listed.stdout + listed.stderr
+
+    with adapter_processes(env, tmp_path, 2) as (one, two):
+        statuses = [models_status(url, token) for url in (one, two, one, two, one, two, one)]
+        assert statuses == [200] * 5 + [429] * 2  # one limit, counted on the bus
+
+        revoked = voicebus(env, "keys", "revoke", "proc-key")
+        assert revoked.returncode == 0 and "revoked" in revoked.stdout
+        deadline = time.monotonic() + 1.0  # every process refuses it within a second
+        pending = {one, two}
+        while pending and time.monotonic() < deadline:
+            pending = {url for url in pending if models_status(url, token) != 401}
+        assert not pending, f"still accepted by {pending} a second after revocation"
+    logs = "".join(path.read_text() for path in tmp_path.glob("openai-*.log"))
+    assert "/v1/models" in logs  # the access log was on, and never shows the secret
+    assert token.rsplit("_", 1)[1] not in logs
