@@ -113,7 +113,7 @@ class Gatekeeper:
                 return
             try:
                 store = await KeyStore.open(self._nc, self._prefix)
-                ring = KeyRing(store.kv)
+                ring = KeyRing(store.kv, self._nc)
                 await ring.start(START_TIMEOUT)
                 self._limiter = await RateLimiter.open(self._nc, self._prefix)
             except KeysUnavailableError as error:

@@ -3,7 +3,8 @@
 Each adapter process holds one :class:`KeyRing`. It reads the bucket once at start (all of
 it, up to the stream's last sequence, so a slow server can never make it look empty) and
 then follows changes as JetStream pushes them, so a key created or revoked anywhere is known
-here within milliseconds, not at the next poll.
+here within milliseconds, not at the next poll. After a NATS reconnect it reads the bucket
+again (a restarted server forgets the watcher's consumer), so nothing is missed.
 """
 
 from __future__ import annotations
@@ -11,7 +12,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Callable
 
+from nats.aio.client import Client
 from nats.js.kv import KeyValue
 
 from hub.keys import tokens
@@ -20,11 +23,16 @@ from hub.keys.model import KeyRecord
 _LOGGER = logging.getLogger(__name__)
 
 _RECORD = "key."
+RESTART_DELAY = 0.5
+"""Seconds between attempts to watch the bucket again while NATS is not back."""
+RECONNECT_CHECK = 0.25
+"""Seconds between looks at the connection's reconnect counter (a local read)."""
 
 
 class KeyRing:
-    def __init__(self, kv: KeyValue) -> None:
+    def __init__(self, kv: KeyValue, nc: Client | None = None) -> None:
         self._kv = kv
+        self._nc = nc  # to notice reconnects; None: a one-shot read (keys list)
         self._records: dict[str, KeyRecord] = {}
         self._ready = asyncio.Event()
         self._changed = asyncio.Event()
@@ -45,7 +53,7 @@ class KeyRing:
         watcher = await self._kv.watchall()
         if not last_seq:
             self._ready.set()
-        self._task = asyncio.create_task(self._follow(watcher, last_seq), name="key-ring")
+        self._task = asyncio.create_task(self._run(watcher, last_seq), name="key-ring")
         try:
             await asyncio.wait_for(self._ready.wait(), timeout)
         except TimeoutError:
@@ -69,9 +77,8 @@ class KeyRing:
             return None
         return record
 
-    async def wait_for(self, predicate: object, timeout: float) -> None:
+    async def wait_for(self, predicate: Callable[[KeyRing], bool], timeout: float) -> None:
         """Wait until ``predicate(ring)`` is true (tests and tools), at most ``timeout`` s."""
-        assert callable(predicate)
 
         async def until() -> None:
             while not predicate(self):
@@ -79,6 +86,47 @@ class KeyRing:
                 await self._changed.wait()
 
         await asyncio.wait_for(until(), timeout)
+
+    async def _run(self, watcher: KeyValue.KeyWatcher, last_seq: int) -> None:
+        """Follow the bucket; watch it again after a NATS reconnect or a failed watcher."""
+        while True:
+            follow = asyncio.create_task(self._follow(watcher, last_seq))
+            try:
+                reason = await self._until_restart_needed(follow)
+            finally:
+                follow.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await follow
+            if reason is None:
+                return
+            _LOGGER.info("API keys: %s; reading the keys bucket again", reason)
+            watcher, last_seq = await self._watch_again()
+
+    async def _until_restart_needed(self, follow: asyncio.Task[None]) -> str | None:
+        """Why the watcher must be made again, or None when it ended on purpose.
+
+        JetStream's watcher is an ephemeral consumer that a restarted server has forgotten,
+        so a reconnect is a reason (seen from the connection's counter, checked locally)."""
+        seen = self._reconnects()
+        while True:
+            done, _ = await asyncio.wait({follow}, timeout=RECONNECT_CHECK)
+            if done:
+                error = follow.exception()
+                return f"the watcher failed ({error})" if error else None
+            if self._reconnects() != seen and self._nc is not None and self._nc.is_connected:
+                return "NATS reconnected"
+
+    async def _watch_again(self) -> tuple[KeyValue.KeyWatcher, int]:
+        while True:
+            try:
+                last_seq = (await self._kv.status()).stream_info.state.last_seq
+                return await self._kv.watchall(), last_seq
+            except Exception as error:  # still reconnecting
+                _LOGGER.debug("API keys: the bucket cannot be watched yet: %s", error)
+                await asyncio.sleep(RESTART_DELAY)
+
+    def _reconnects(self) -> int:
+        return int(self._nc.stats["reconnects"]) if self._nc is not None else 0
 
     async def _follow(self, watcher: KeyValue.KeyWatcher, last_seq: int) -> None:
         try:
