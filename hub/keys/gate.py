@@ -17,6 +17,7 @@ import asyncio
 import enum
 import hmac
 import logging
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -32,6 +33,8 @@ _LOGGER = logging.getLogger(__name__)
 
 START_TIMEOUT = 5.0
 """Seconds the first read of the keys bucket may take before requests get a 503."""
+JETSTREAM_RECHECK = 30.0
+"""Seconds between looks for JetStream on a server that had none (it may be starting)."""
 
 
 class AuthMode(enum.StrEnum):
@@ -92,7 +95,7 @@ class Gatekeeper:
         self.mode = mode
         self.ring: KeyRing | None = None
         self._limiter: RateLimiter | None = None
-        self._no_jetstream = False
+        self._no_jetstream_since: float | None = None
         self._lock = asyncio.Lock()
 
     @property
@@ -106,24 +109,33 @@ class Gatekeeper:
 
     async def start(self) -> None:
         """Read the keys bucket and follow it; without JetStream, static keys only."""
-        if self.mode is AuthMode.OFF or self.ring is not None or self._no_jetstream:
+        if self.mode is AuthMode.OFF or self.ring is not None or self._jetstream_missing():
             return
         async with self._lock:
-            if self.ring is not None or self._no_jetstream:
+            if self.ring is not None or self._jetstream_missing():
                 return
             try:
                 store = await KeyStore.open(self._nc, self._prefix)
-                ring = KeyRing(store.kv, self._nc)
-                await ring.start(START_TIMEOUT)
                 self._limiter = await RateLimiter.open(self._nc, self._prefix)
+                ring = KeyRing(store.kv, self._nc)
+                await ring.start(START_TIMEOUT)  # last: nothing to stop if it fails
             except KeysUnavailableError as error:
-                self._no_jetstream = True
-                _LOGGER.warning("%s: only the static api_keys are honoured", error)
+                self._no_jetstream_since = time.monotonic()
+                _LOGGER.warning(
+                    "%s: only the static api_keys are honoured (looking again every %.0f s)",
+                    error,
+                    JETSTREAM_RECHECK,
+                )
                 return
             except Exception as error:  # the bus is away or slow: refuse, try again later
                 _LOGGER.warning("cannot read the API keys on the bus: %s", error)
                 raise KeysUnavailableError("the API keys on the bus cannot be read") from None
             self.ring = ring
+
+    def _jetstream_missing(self) -> bool:
+        """JetStream was missing a moment ago (look again after ``JETSTREAM_RECHECK``)."""
+        since = self._no_jetstream_since
+        return since is not None and time.monotonic() - since < JETSTREAM_RECHECK
 
     async def close(self) -> None:
         if self.ring is not None:
