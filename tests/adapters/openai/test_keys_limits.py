@@ -61,7 +61,7 @@ async def test_the_character_limit_counts_text_and_not_refused_requests(
     keyed: KeyedBus, servers: tuple[RunningAdapter, RunningAdapter]
 ) -> None:
     first, second = servers
-    record, token = await keyed.create("thirty-chars", "speak", chars="30/h")
+    record, token = await keyed.create("thirty-chars", "speak", chars="30/day")
     await known(first, record)
     await known(second, record)
     speak_first = first.async_client(token).audio.speech.create
@@ -82,7 +82,7 @@ async def test_the_character_limit_counts_text_and_not_refused_requests(
 async def test_two_adapters_share_one_limit_and_a_revocation(
     keyed: KeyedBus, servers: tuple[RunningAdapter, RunningAdapter]
 ) -> None:
-    record, token = await keyed.create("shared-six", "speak", rate="6/min")
+    record, token = await keyed.create("shared-six", "speak", rate="6/day")
     for server in servers:
         await known(server, record)
     async with http(servers[0], token) as one, http(servers[1], token) as two:
@@ -107,7 +107,7 @@ async def test_two_adapters_share_one_limit_and_a_revocation(
 async def test_a_refused_scope_does_not_use_the_quota(
     keyed: KeyedBus, servers: tuple[RunningAdapter, RunningAdapter]
 ) -> None:
-    record, token = await keyed.create("one-request", "voices", rate="1/h")
+    record, token = await keyed.create("one-request", "voices", rate="1/day")
     await known(servers[0], record)
     async with http(servers[0], token) as client:
         assert (await client.get("/v1/models")).status_code == 403  # lacks speak: not counted

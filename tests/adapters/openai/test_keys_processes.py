@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import subprocess
 import sys
 import time
@@ -16,7 +17,6 @@ from pathlib import Path
 import httpx2
 
 from hub.process.natsserver import NatsServer
-from tests.helpers import free_port
 
 
 def voicebus(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
@@ -26,26 +26,19 @@ def voicebus(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str
 
 @contextlib.contextmanager
 def adapter_processes(env: dict[str, str], log_dir: Path, count: int) -> Iterator[list[str]]:
-    """Real ``voicebus adapter openai`` processes on free ports, started side by side;
-    yields their base URLs once each serves."""
-    processes, urls, logs = [], [], []
-    for _ in range(count):
-        port = free_port()
-        logs.append(log_dir / f"openai-{port}.log")
+    """Real ``voicebus adapter openai`` processes on ports of their own choosing (port 0:
+    no race with other processes for a "free" port), started side by side; yields their
+    base URLs once each has said where it listens."""
+    processes, logs = [], []
+    for index in range(count):
+        logs.append(log_dir / f"openai-{index}.log")
         with logs[-1].open("wb") as log:
-            command = [sys.executable, "-m", "hub.cli", "adapter", "openai", "--port", str(port)]
+            command = [sys.executable, "-m", "hub.cli", "adapter", "openai", "--port", "0"]
             processes.append(
                 subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
             )
-        urls.append(f"http://127.0.0.1:{port}")
     try:
-        deadline = time.monotonic() + 60
-        for process, url, log_path in zip(processes, urls, logs, strict=True):
-            while not _serves(url):
-                assert process.poll() is None, log_path.read_text()
-                assert time.monotonic() < deadline, f"no adapter:\n{log_path.read_text()}"
-                time.sleep(0.05)
-        yield urls
+        yield [_listening(process, log) for process, log in zip(processes, logs, strict=True)]
     finally:
         for process in processes:
             process.terminate()
@@ -53,12 +46,13 @@ def adapter_processes(env: dict[str, str], log_dir: Path, count: int) -> Iterato
             process.wait(15)
 
 
-def _serves(url: str) -> bool:
-    try:
-        httpx2.get(f"{url}/health", timeout=1)  # 503 here: no engine runs, but it answers
-        return True
-    except httpx2.TransportError:
-        return False
+def _listening(process: subprocess.Popen[bytes], log_path: Path) -> str:
+    deadline = time.monotonic() + 60
+    while (found := re.search(r"listening on (127\.0\.0\.1:\d+)", log_path.read_text())) is None:
+        assert process.poll() is None, log_path.read_text()
+        assert time.monotonic() < deadline, f"no adapter:\n{log_path.read_text()}"
+        time.sleep(0.05)
+    return f"http://{found.group(1)}"
 
 
 def models_status(url: str, token: str) -> int:
@@ -75,14 +69,14 @@ def test_cli_keys_and_two_adapter_processes(nats_server: NatsServer, tmp_path: P
         "VOICEBUS_LOG_LEVEL": "DEBUG",
     }
     created = voicebus(env, "keys", "create", "--name", "proc-key", "--scope", "speak",
-                       "--rate", "5/min")  # fmt: skip
+                       "--rate", "5/day")  # fmt: skip
     assert created.returncode == 0, created.stderr
     token = created.stdout.strip()
     assert token.startswith("vbk_") and token not in created.stderr
     assert "shown only now" in created.stderr
 
     listed = voicebus(env, "keys", "list")
-    assert "proc-key" in listed.stdout and "speak" in listed.stdout and "5/min" in listed.stdout
+    assert "proc-key" in listed.stdout and "speak" in listed.stdout and "5/day" in listed.stdout
     assert token.rsplit("_", 1)[1] not in listed.stdout + listed.stderr
 
     with adapter_processes(env, tmp_path, 2) as (one, two):
