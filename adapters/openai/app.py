@@ -19,6 +19,7 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from adapters.asgi_server import AsgiServer
 from adapters.openai import (
+    api_keys,
     errors,
     health,
     metrics,
@@ -75,7 +76,7 @@ def create_app(settings: OpenAISettings, hub: HubClient) -> FastAPI:
     )
     app.state.voicebus = context
     errors.install(app)
-    for module in (speech, models, voices, voice_library, provider, health, metrics):
+    for module in (speech, models, voices, voice_library, provider, health, metrics, api_keys):
         app.include_router(module.router)
     app.add_middleware(
         BodyLimitMiddleware,

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from hub.keys.model import KeyRecord, Scope, parse_scopes
     from hub.keys.ring import KeyRing
     from hub.keys.spec import RateSpec, RateSpecError
-    from hub.keys.store import KeyNotFoundError, KeyStore, bucket_name
+    from hub.keys.store import KeyExistsError, KeyNotFoundError, KeyStore, bucket_name
 
 _WHERE = {
     "AccessError": "errors",
@@ -45,6 +45,7 @@ _WHERE = {
     "KeyRing": "ring",
     "RateSpec": "spec",
     "RateSpecError": "spec",
+    "KeyExistsError": "store",
     "KeyNotFoundError": "store",
     "KeyStore": "store",
     "bucket_name": "store",
@@ -56,6 +57,7 @@ __all__ = [
     "Caller",
     "Gatekeeper",
     "InvalidKeyError",
+    "KeyExistsError",
     "KeyNotFoundError",
     "KeyRecord",
     "KeyRing",

@@ -97,6 +97,7 @@ class Gatekeeper:
         self._limiter: RateLimiter | None = None
         self._no_jetstream_since: float | None = None
         self._lock = asyncio.Lock()
+        self._store: KeyStore | None = None
 
     @property
     def enabled(self) -> bool:
@@ -136,6 +137,12 @@ class Gatekeeper:
         """JetStream was missing a moment ago (look again after ``JETSTREAM_RECHECK``)."""
         since = self._no_jetstream_since
         return since is not None and time.monotonic() - since < JETSTREAM_RECHECK
+
+    async def store(self) -> KeyStore:
+        """The keys bucket for administration (the REST keys routes), opened once."""
+        if self._store is None:
+            self._store = await KeyStore.open(self._nc, self._prefix)
+        return self._store
 
     async def close(self) -> None:
         if self.ring is not None:

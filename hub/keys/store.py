@@ -34,6 +34,10 @@ class KeyNotFoundError(ValueError):
     """No key with that name or id."""
 
 
+class KeyExistsError(ValueError):
+    """A live key already has that name."""
+
+
 def bucket_name(subject_prefix: str, kind: str = "keys") -> str:
     """``voicebus-keys`` for the default prefix; ``kind`` is ``keys`` or ``key-usage``."""
     return f"{subject_prefix.replace('.', '_')}-{kind}"
@@ -89,7 +93,7 @@ class KeyStore:
         try:
             await self.kv.create(f"name.{name}", record.id.encode())
         except js_errors.KeyWrongLastSequenceError:
-            raise ValueError(f"a key named {name!r} already exists; revoke it first") from None
+            raise KeyExistsError(f"a key named {name!r} already exists; revoke it first") from None
         await self.kv.put(f"key.{record.id}", record.model_dump_json().encode())
         _LOGGER.info("API key %s (%s) created: %s", name, record.id, ", ".join(record.scopes))
         return record, tokens.token_for(record.id, secret)

@@ -136,3 +136,36 @@ async def test_provider_routes_without_auth_stay_open(keyed: KeyedBus) -> None:
     async with keyed.adapter(provider_api_auth=False) as server, http(server) as client:
         assert (await client.get("/tts/status")).status_code == 200
         assert (await client.get("/v1/models")).status_code == 401
+
+
+async def test_admins_manage_keys_over_rest(keyed: KeyedBus, server: RunningAdapter) -> None:
+    admin, admin_token = await keyed.create("rest-admin", "admin")
+    speaker, speaker_token = await keyed.create("rest-speaker", "speak")
+    await known(server, admin, speaker)
+    async with http(server, admin_token) as client:
+        body = {"name": "made-over-rest", "scopes": ["speak"], "rate": "100/day"}
+        created = await client.post("/v1/keys", json=body)
+        assert created.status_code == 201, created.text
+        token = created.json()["key"]
+        assert created.json()["rate"] == {"limit": 100, "window_seconds": 86_400}
+        listed = (await client.get("/v1/keys")).text
+        assert "made-over-rest" in listed and token.rsplit("_", 1)[1] not in listed
+        assert "secret_hash" not in listed and "salt" not in listed
+
+        again = await client.post("/v1/keys", json=body)
+        assert again.status_code == 409 and again.json()["error"]["code"] == "key_exists"
+        bad = await client.post("/v1/keys", json={**body, "name": "other", "chars": "9/eon"})
+        assert bad.status_code == 400 and bad.json()["error"]["param"] == "chars"
+        no_scope = await client.post("/v1/keys", json={"name": "none", "scopes": []})
+        assert no_scope.status_code == 400
+        assert (await client.delete("/v1/keys/nobody")).status_code == 404
+
+        record = await keyed.store.find("made-over-rest")
+        await known(server, record)
+        assert await speak(server, token, "Hello.")
+        assert (await client.delete("/v1/keys/made-over-rest")).status_code == 200
+    await known(server, await keyed.store.find(record.id))
+    with pytest.raises(openai.AuthenticationError):
+        await speak(server, token, "Hello.")
+    async with http(server, speaker_token) as client:
+        assert (await client.get("/v1/keys")).status_code == 403  # admin only
