@@ -8,6 +8,11 @@ counts are exact across processes and hosts with no lock and no leader. Windows 
 to the Unix epoch, so every process (with a synchronised clock) agrees where they start. The
 usage bucket's entries expire after the longest window (31 days), keeping it small.
 
+Each process remembers the count and revision it last wrote, and tries its next write with
+them straight away: one round trip while it is the only writer, a read and a retry when
+another process wrote in between (counts only grow, so a remembered count never lets too
+much through; a refusal based on it is checked against a fresh read first).
+
 A charge that would go over the limit is refused and not counted.
 """
 
@@ -35,6 +40,9 @@ class RateLimiter:
     def __init__(self, kv: KeyValue, clock: Callable[[], float] = time.time) -> None:
         self._kv = kv
         self._clock = clock
+        # (kind, key id, window) -> (window start, count, revision) as this process last
+        # wrote it: the next charge tries its write at once, one round trip instead of two.
+        self._seen: dict[tuple[str, str, int], tuple[int, int, int]] = {}
 
     @classmethod
     async def open(cls, nc: Client | JetStreamContext, subject_prefix: str) -> RateLimiter:
@@ -48,17 +56,29 @@ class RateLimiter:
 
     async def charge(self, key_id: str, kind: str, spec: RateSpec, amount: int) -> int:
         """Count ``amount`` against the current window; the new count, or RateLimitedError."""
+        slot = (kind, key_id, spec.window_seconds)
         for _ in range(MAX_ATTEMPTS):
             now = self._clock()
             start = int(now // spec.window_seconds) * spec.window_seconds
             entry_key = f"{kind}.{key_id}.{spec.window_seconds}-{start}"
-            used, revision = await self._read(entry_key)
+            cached = self._seen.get(slot)
+            if cached is not None and cached[0] == start:
+                used, revision = cached[1], cached[2]
+            else:
+                cached = None
+                used, revision = await self._read(entry_key)
             if used + amount > spec.limit:
-                retry_after = start + spec.window_seconds - now
-                raise RateLimitedError(kind, spec, used, amount, retry_after)
-            if await self._write(entry_key, used + amount, revision):
+                if cached is not None:  # what this process saw may be old: look again
+                    del self._seen[slot]
+                    continue
+                raise RateLimitedError(kind, spec, used, amount, start + spec.window_seconds - now)
+            written = await self._write(entry_key, used + amount, revision)
+            if written is not None:
+                self._seen[slot] = (start, used + amount, written)
                 return used + amount
-            await asyncio.sleep(random.uniform(0, 0.005))  # lost a race: read again
+            self._seen.pop(slot, None)  # another process wrote first: read, then try again
+            if cached is None:
+                await asyncio.sleep(random.uniform(0, 0.005))
         raise KeysUnavailableError("the usage counters are too contended; try again")
 
     async def usage(self, key_id: str, kind: str, spec: RateSpec) -> int:
@@ -74,13 +94,12 @@ class RateLimiter:
             return 0, None
         return int(entry.value or b"0"), entry.revision
 
-    async def _write(self, entry_key: str, count: int, revision: int | None) -> bool:
+    async def _write(self, entry_key: str, count: int, revision: int | None) -> int | None:
+        """The entry's new revision, or None when another process wrote since ``revision``."""
         value = str(count).encode()
         try:
             if revision is None:
-                await self._kv.create(entry_key, value)
-            else:
-                await self._kv.update(entry_key, value, last=revision)
+                return await self._kv.create(entry_key, value)
+            return await self._kv.update(entry_key, value, last=revision)
         except js_errors.KeyWrongLastSequenceError:
-            return False
-        return True
+            return None

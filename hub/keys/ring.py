@@ -49,9 +49,10 @@ class KeyRing:
 
     async def start(self, timeout: float = 10.0) -> None:
         """Load every record and keep following; raises TimeoutError if the load stalls."""
-        last_seq = (await self._kv.status()).stream_info.state.last_seq
+        state = (await self._kv.status()).stream_info.state
+        last_seq = state.last_seq
         watcher = await self._kv.watchall()
-        if not last_seq:
+        if not state.messages:  # nothing to read (a purged bucket keeps its last_seq)
             self._ready.set()
         self._task = asyncio.create_task(self._run(watcher, last_seq), name="key-ring")
         try:
