@@ -10,6 +10,7 @@ import nats
 import pytest
 
 from hub.keys import (
+    AuthMode,
     Gatekeeper,
     InvalidKeyError,
     KeyNotFoundError,
@@ -160,3 +161,20 @@ async def test_without_jetstream_only_static_keys_are_honoured(
         await nc.close()
     finally:
         server.stop()
+
+
+async def test_required_and_off_modes(connect: Any, prefix: str, store: KeyStore) -> None:
+    required = Gatekeeper(await connect(), prefix, mode=AuthMode.REQUIRED)
+    with pytest.raises(MissingKeyError):  # no key exists yet, and one is still asked for
+        await required.authenticate(None)
+    record, token = await store.create("somebody", SPEAK)
+    off = Gatekeeper(await connect(), prefix, mode=AuthMode.OFF)
+    assert not off.enabled
+    assert (await off.authenticate(None)).allows(Scope.ADMIN)
+    assert (await off.authenticate("garbage")).record is None
+    assert off.ring is None  # off never reads the bucket
+    assert required.ring is not None
+    await required.ring.wait_for(lambda ring: record.id in ring.records, timeout=1.0)
+    caller = await required.authenticate(token)
+    assert caller.record is not None and caller.record.name == "somebody"
+    await required.close()
