@@ -13,7 +13,7 @@ import pytest
 from adapters.twilio import control
 from adapters.twilio.app import TwilioAdapter
 from hub.keys import KeyRecord, KeyStore, RateSpec, Scope
-from tests.adapters.twilio.support import running_adapter, twilio_settings
+from tests.adapters.twilio.support import FakeTwilio, new_token, running_adapter, twilio_settings
 from tests.conftest import PrivateBus
 
 
@@ -102,3 +102,25 @@ async def test_control_is_open_while_no_key_exists(private_bus: PrivateBus) -> N
     hub = await private_bus.client()
     async with running_adapter(twilio_settings(), hub) as adapter:
         assert await status(adapter, None, "GET", "/twilio/calls") == 200
+
+
+async def test_say_counts_its_text_against_the_character_limit(
+    keyed: tuple[TwilioAdapter, KeyStore], private_bus: PrivateBus
+) -> None:
+    adapter, store = keyed
+    private_bus.engine()
+    record, token = await store.create(
+        "chatty", frozenset({Scope.CALLS}), chars=RateSpec.parse("20/day")
+    )
+    await known(adapter, record)
+    async with FakeTwilio(adapter.port) as twilio, client(adapter, token) as http:
+        await twilio.start({"token": new_token()})
+        await twilio.wait_marks_heard(2)  # the two sentences of the greeting
+        say = f"/twilio/calls/{twilio.call_sid}/say"
+        assert (await http.post(say, json={"text": "Hello there."})).status_code == 200
+        await twilio.wait_marks_heard(3)  # it was spoken
+        over = await http.post(say, json={"text": "Good night now."})  # 12 + 15 > 20
+        assert over.status_code == 429 and int(over.headers["retry-after"]) >= 1
+        assert "limit 20, used 12, requested 15" in over.json()["error"]["message"]
+        assert (await http.post(say, json={"text": "Bye now."})).status_code == 200  # 20
+        await twilio.wait_marks_heard(4)
