@@ -11,7 +11,10 @@ from typing import Any
 
 import openai
 import pytest
+from pydantic import ValidationError
 
+from adapters.openai.settings import OpenAISettings
+from hub.keys import AuthMode
 from hub.process.natsserver import NatsServer
 from tests.adapters.openai.keys_support import SPEECH, KeyedBus, http, keyed_bus, known
 from tests.adapters.openai.support import RunningAdapter
@@ -169,3 +172,11 @@ async def test_admins_manage_keys_over_rest(keyed: KeyedBus, server: RunningAdap
         await speak(server, token, "Hello.")
     async with http(server, speaker_token) as client:
         assert (await client.get("/v1/keys")).status_code == 403  # admin only
+
+
+def test_the_auth_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert OpenAISettings().auth is AuthMode.AUTO
+    monkeypatch.setenv("VOICEBUS_OPENAI_AUTH", "required")
+    assert OpenAISettings().auth is AuthMode.REQUIRED
+    with pytest.raises(ValidationError, match="'auto', 'required' or 'off'"):
+        OpenAISettings(auth="sometimes")

@@ -1,4 +1,5 @@
-"""Keys across real processes: ``voicebus keys create|list|revoke`` as subprocesses, and two
+"""Keys across real processes: ``voicebus keys create`` and ``revoke`` as subprocesses (``list``
+and the error paths run in-process: tests/hub/keys/test_cli.py), and two
 ``voicebus adapter openai`` processes on one bus sharing one key's limit and refusing it
 within a second of its revocation."""
 
@@ -11,7 +12,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx2
@@ -25,10 +26,12 @@ def voicebus(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str
 
 
 @contextlib.contextmanager
-def adapter_processes(env: dict[str, str], log_dir: Path, count: int) -> Iterator[list[str]]:
+def adapter_processes(
+    env: dict[str, str], log_dir: Path, count: int
+) -> Iterator[Callable[[], list[str]]]:
     """Real ``voicebus adapter openai`` processes on ports of their own choosing (port 0:
-    no race with other processes for a "free" port), started side by side; yields their
-    base URLs once each has said where it listens."""
+    no race with other processes for a "free" port), started side by side; yields a
+    function that waits until each has said where it listens and gives their base URLs."""
     processes, logs = [], []
     for index in range(count):
         logs.append(log_dir / f"openai-{index}.log")
@@ -38,7 +41,7 @@ def adapter_processes(env: dict[str, str], log_dir: Path, count: int) -> Iterato
                 subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
             )
     try:
-        yield [_listening(process, log) for process, log in zip(processes, logs, strict=True)]
+        yield lambda: [_listening(p, log) for p, log in zip(processes, logs, strict=True)]
     finally:
         for process in processes:
             process.terminate()
@@ -60,6 +63,15 @@ def models_status(url: str, token: str) -> int:
     return httpx2.get(f"{url}/v1/models", headers=headers, timeout=10).status_code
 
 
+def wait_until_refused(urls: list[str], token: str) -> None:
+    """Every adapter answers this token 401 within a second (a bounded wait on a condition)."""
+    deadline = time.monotonic() + 1.0
+    pending = set(urls)
+    while pending and time.monotonic() < deadline:
+        pending = {url for url in pending if models_status(url, token) != 401}
+    assert not pending, f"still accepted by {pending} a second on"
+
+
 def test_cli_keys_and_two_adapter_processes(nats_server: NatsServer, tmp_path: Path) -> None:
     env = {
         **os.environ,
@@ -68,28 +80,23 @@ def test_cli_keys_and_two_adapter_processes(nats_server: NatsServer, tmp_path: P
         "VOICEBUS_OPENAI_ACCESS_LOG": "true",
         "VOICEBUS_LOG_LEVEL": "DEBUG",
     }
-    created = voicebus(env, "keys", "create", "--name", "proc-key", "--scope", "speak",
-                       "--rate", "5/day")  # fmt: skip
-    assert created.returncode == 0, created.stderr
-    token = created.stdout.strip()
-    assert token.startswith("vbk_") and token not in created.stderr
-    assert "shown only now" in created.stderr
+    with adapter_processes(env, tmp_path, 2) as listening:
+        # While the adapters start (open: no key exists yet), the admin creates one.
+        created = voicebus(env, "keys", "create", "--name", "proc-key", "--scope", "speak",
+                           "--rate", "5/day")  # fmt: skip
+        assert created.returncode == 0, created.stderr
+        token = created.stdout.strip()
+        assert token.startswith("vbk_") and token not in created.stderr
+        assert "shown only now" in created.stderr
+        one, two = listening()
+        wait_until_refused([one, two], "vbk_0123456789ab_" + "x" * 43)  # they know of keys
 
-    listed = voicebus(env, "keys", "list")
-    assert "proc-key" in listed.stdout and "speak" in listed.stdout and "5/day" in listed.stdout
-    assert token.rsplit("_", 1)[1] not in listed.stdout + listed.stderr
-
-    with adapter_processes(env, tmp_path, 2) as (one, two):
         statuses = [models_status(url, token) for url in (one, two, one, two, one, two, one)]
         assert statuses == [200] * 5 + [429] * 2  # one limit, counted on the bus
 
         revoked = voicebus(env, "keys", "revoke", "proc-key")
         assert revoked.returncode == 0 and "revoked" in revoked.stdout
-        deadline = time.monotonic() + 1.0  # every process refuses it within a second
-        pending = {one, two}
-        while pending and time.monotonic() < deadline:
-            pending = {url for url in pending if models_status(url, token) != 401}
-        assert not pending, f"still accepted by {pending} a second after revocation"
+        wait_until_refused([one, two], token)
     logs = "".join(path.read_text() for path in tmp_path.glob("openai-*.log"))
     assert "/v1/models" in logs  # the access log was on, and never shows the secret
     assert token.rsplit("_", 1)[1] not in logs
