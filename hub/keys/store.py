@@ -9,6 +9,7 @@ every deployment on one NATS has its own keys.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 
@@ -94,7 +95,12 @@ class KeyStore:
             await self.kv.create(f"name.{name}", record.id.encode())
         except js_errors.KeyWrongLastSequenceError:
             raise KeyExistsError(f"a key named {name!r} already exists; revoke it first") from None
-        await self.kv.put(f"key.{record.id}", record.model_dump_json().encode())
+        try:
+            await self.kv.put(f"key.{record.id}", record.model_dump_json().encode())
+        except BaseException:  # do not leave the name taken by a key that does not exist
+            with contextlib.suppress(Exception):
+                await self.kv.delete(f"name.{name}")
+            raise
         _LOGGER.info("API key %s (%s) created: %s", name, record.id, ", ".join(record.scopes))
         return record, tokens.token_for(record.id, secret)
 
@@ -137,7 +143,11 @@ class KeyStore:
             entry = await self.kv.get(f"name.{record.name}")
             if entry.value == record.id.encode():
                 await self.kv.delete(f"name.{record.name}", last=entry.revision)
-        except (js_errors.KeyNotFoundError, js_errors.KeyDeletedError):
+        except (
+            js_errors.KeyNotFoundError,
+            js_errors.KeyDeletedError,
+            js_errors.KeyWrongLastSequenceError,  # the name moved on meanwhile: not ours
+        ):
             pass
         _LOGGER.info("API key %s (%s) revoked", record.name, record.id)
         return revoked
