@@ -15,12 +15,22 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Awaitable, Callable
+from typing import Annotated
 
-from fastapi import Request
+from fastapi import Request, Security
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from hub.keys import Caller, Gatekeeper, Scope
 
 _STATE = "voicebus_caller"
+
+_BEARER = HTTPBearer(
+    auto_error=False,  # the Gatekeeper decides (no key is fine while keys are off)
+    description="An API key: a static one (api_keys) or one from 'voicebus keys create'.",
+)
+"""Declares the bearer scheme in the OpenAPI schema, so /docs offers "Authorize"."""
+
+Credentials = Annotated[HTTPAuthorizationCredentials | None, Security(_BEARER)]
 
 
 def bearer_token(request: Request) -> str | None:
@@ -53,7 +63,7 @@ def require_scope(*scopes: str) -> Callable[[Request], Awaitable[Caller]]:
     if not needed:
         raise ValueError("require_scope needs at least one scope")
 
-    async def dependency(request: Request) -> Caller:
+    async def dependency(request: Request, _credentials: Credentials = None) -> Caller:
         caller = await current_caller(request)
         caller.require(needed)
         await caller.count_request()
@@ -63,7 +73,7 @@ def require_scope(*scopes: str) -> Callable[[Request], Awaitable[Caller]]:
     return dependency
 
 
-async def require_provider_key(request: Request) -> None:
+async def require_provider_key(request: Request, _credentials: Credentials = None) -> None:
     """The /tts provider routes: ``speak``, unless ``provider_api_auth`` is off."""
     if request.app.state.voicebus.settings.provider_api_auth:
         await require_scope(Scope.SPEAK.value)(request)

@@ -180,3 +180,11 @@ def test_the_auth_setting(monkeypatch: pytest.MonkeyPatch) -> None:
     assert OpenAISettings().auth is AuthMode.REQUIRED
     with pytest.raises(ValidationError, match="'auto', 'required' or 'off'"):
         OpenAISettings(auth="sometimes")
+
+
+async def test_the_docs_offer_the_bearer_scheme(server: RunningAdapter) -> None:
+    async with http(server) as client:
+        schema = (await client.get("/openapi.json")).json()
+    assert schema["components"]["securitySchemes"]["HTTPBearer"]["scheme"] == "bearer"
+    assert schema["paths"]["/v1/audio/speech"]["post"]["security"] == [{"HTTPBearer": []}]
+    assert "security" not in schema["paths"]["/health"]["get"]
