@@ -51,10 +51,6 @@ class Caller:
     limiter: RateLimiter | None = None
     _counted: bool = field(default=False, repr=False)
 
-    @property
-    def label(self) -> str:
-        return f"key {self.record.name}" if self.record else "unrestricted caller"
-
     def allows(self, scope: Scope) -> bool:
         return self.record is None or self.record.allows(scope)
 
