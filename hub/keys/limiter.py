@@ -19,10 +19,12 @@ A charge that would go over the limit is refused and not counted.
 from __future__ import annotations
 
 import asyncio
+import logging
 import random
 import time
 from collections.abc import Callable
 
+from nats import errors as nats_errors
 from nats.aio.client import Client
 from nats.js import JetStreamContext
 from nats.js import errors as js_errors
@@ -31,6 +33,8 @@ from nats.js.kv import KeyValue
 from hub.keys.errors import KeysUnavailableError, RateLimitedError
 from hub.keys.spec import MAX_WINDOW_SECONDS, RateSpec
 from hub.keys.store import bucket_name, open_bucket
+
+_LOGGER = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 50
 """Writes lost to other processes before a charge gives up (503, never a silent pass)."""
@@ -92,6 +96,8 @@ class RateLimiter:
             entry = await self._kv.get(entry_key)
         except (js_errors.KeyNotFoundError, js_errors.KeyDeletedError):
             return 0, None
+        except _BUS_ERRORS as error:
+            raise _unreachable(error) from None
         return int(entry.value or b"0"), entry.revision
 
     async def _write(self, entry_key: str, count: int, revision: int | None) -> int | None:
@@ -103,3 +109,15 @@ class RateLimiter:
             return await self._kv.update(entry_key, value, last=revision)
         except js_errors.KeyWrongLastSequenceError:
             return None
+        except _BUS_ERRORS as error:
+            raise _unreachable(error) from None
+
+
+_BUS_ERRORS = (nats_errors.Error, TimeoutError, ConnectionError)
+"""What a KV call raises while NATS is away or slow (nats' own errors and timeouts)."""
+
+
+def _unreachable(error: Exception) -> KeysUnavailableError:
+    """With the bus away: refuse (503), never let a limited request through unchecked."""
+    _LOGGER.warning("API key usage counters unreachable: %r", error)
+    return KeysUnavailableError("the usage counters on the bus cannot be reached")

@@ -1,5 +1,6 @@
 """A NATS restart does not blind an adapter: its key ring follows the bucket again, so a key
-revoked after the restart is refused too."""
+revoked after the restart is refused too; and while NATS is away, limited keys are refused
+with a clear error rather than let through."""
 
 from __future__ import annotations
 
@@ -8,7 +9,15 @@ from pathlib import Path
 import nats
 import pytest
 
-from hub.keys import Gatekeeper, InvalidKeyError, KeyStore, Scope
+from hub.keys import (
+    Gatekeeper,
+    InvalidKeyError,
+    KeyStore,
+    KeysUnavailableError,
+    RateLimiter,
+    RateSpec,
+    Scope,
+)
 from hub.process.natsserver import NatsServer
 
 
@@ -44,4 +53,26 @@ async def test_a_revocation_after_a_nats_restart_is_seen(tmp_path: Path) -> None
         for nc in (adapter_nc, admin_nc):
             await nc.close()
     finally:
+        server.stop()
+
+
+async def test_limits_refuse_with_a_clear_error_while_nats_is_away(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    server = NatsServer(tmp_path)
+    server.start()
+    nc = await nats.connect(server.url, reconnect_time_wait=0.2)
+    try:
+        limiter = await RateLimiter.open(nc.jetstream(timeout=0.5), "away")
+        spec = RateSpec.parse("10/day")
+        assert await limiter.charge("k", "requests", spec, 1) == 1
+        server.stop()
+        with pytest.raises(KeysUnavailableError, match="cannot be reached"):
+            await limiter.charge("k", "requests", spec, 1)  # never a silent pass
+        assert "unreachable" in caplog.text
+        server.start()  # back: counting resumes where it was
+        await nc.flush(timeout=10)
+        assert await limiter.charge("k", "requests", spec, 1) == 2
+    finally:
+        await nc.close()
         server.stop()
