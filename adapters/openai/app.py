@@ -19,6 +19,7 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from adapters.asgi_server import AsgiServer
 from adapters.openai import (
+    api_keys,
     errors,
     health,
     jobs,
@@ -36,6 +37,7 @@ from adapters.openai.metrics import HttpMetricsMiddleware
 from adapters.openai.settings import OpenAISettings
 from hub.client import HubClient
 from hub.jobs import JobSettings
+from hub.keys import AccessError
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -65,8 +67,11 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        with contextlib.suppress(AccessError):  # logged; the first request tries again
+            await context.gate.start()
         async with jobs.running(app):
             yield
+        await context.gate.close()
         context.executor.shutdown(wait=False, cancel_futures=True)
 
     app = FastAPI(
@@ -78,7 +83,17 @@ def create_app(
     app.state.voicebus = context
     jobs.install(app, hub, job_settings or JobSettings())
     errors.install(app)
-    for module in (speech, jobs, models, voices, voice_library, provider, health, metrics):
+    for module in (
+        speech,
+        jobs,
+        models,
+        voices,
+        voice_library,
+        provider,
+        health,
+        metrics,
+        api_keys,
+    ):
         app.include_router(module.router)
     app.add_middleware(
         BodyLimitMiddleware,

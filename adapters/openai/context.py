@@ -1,6 +1,8 @@
 """What every route needs, held by the app (no globals): settings, hub, metrics, threads.
 
-Routes take it as a dependency (``ctx: Context``); the API-key check is a dependency too.
+Routes take it as a dependency (``ctx: Context``); API keys are checked by the dependencies
+of adapters/openai/auth.py (``require_scope``), through the context's :class:`Gatekeeper`:
+static ``api_keys`` from the settings are all-powerful, run-time keys come from the bus.
 """
 
 from __future__ import annotations
@@ -12,11 +14,12 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from adapters.openai.auth import require_provider_key, require_scope
 from adapters.openai.catalog import Catalog
-from adapters.openai.errors import INVALID_REQUEST, ApiError
 from adapters.openai.metrics import AdapterMetrics
 from adapters.openai.settings import OpenAISettings
 from hub.client import HubClient
+from hub.keys import Gatekeeper, Scope
 
 
 @dataclass
@@ -26,6 +29,7 @@ class AdapterContext:
     catalog: Catalog
     metrics: AdapterMetrics
     executor: ThreadPoolExecutor
+    gate: Gatekeeper
     created: int = field(default_factory=lambda: int(time.time()))
 
     @classmethod
@@ -33,7 +37,9 @@ class AdapterContext:
         executor = ThreadPoolExecutor(
             max_workers=settings.encode_threads, thread_name_prefix="openai-encode"
         )
-        return cls(settings, hub, Catalog(settings, hub), AdapterMetrics(), executor)
+        static = [key.get_secret_value() for key in settings.api_keys]
+        gate = Gatekeeper(hub.nc, hub.settings.subject_prefix, static, settings.auth)
+        return cls(settings, hub, Catalog(settings, hub), AdapterMetrics(), executor, gate)
 
 
 def get_context(request: Request) -> AdapterContext:
@@ -44,43 +50,14 @@ def get_context(request: Request) -> AdapterContext:
 Context = Annotated[AdapterContext, Depends(get_context)]
 
 
-def _bearer(request: Request) -> str | None:
-    header = request.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        return None
-    return token.strip()
+require_api_key = require_scope(Scope.ADMIN.value)
+"""For routes not yet given their scope: admin only (fail closed). Prefer ``require_scope``."""
 
-
-def check_api_key(request: Request, settings: OpenAISettings) -> None:
-    if not settings.auth_enabled:
-        return
-    token = _bearer(request)
-    challenge = {"WWW-Authenticate": "Bearer"}
-    if token is None:
-        raise ApiError(
-            401,
-            "You didn't provide an API key. Send it as 'Authorization: Bearer <key>'.",
-            code="missing_api_key",
-            type=INVALID_REQUEST,
-            headers=challenge,
-        )
-    if not settings.accepts_key(token):
-        raise ApiError(
-            401,
-            "Incorrect API key provided.",
-            code="invalid_api_key",
-            type=INVALID_REQUEST,
-            headers=challenge,
-        )
-
-
-async def require_api_key(request: Request, ctx: Context) -> None:
-    """Dependency of the /v1 routes: the bearer key, when keys are configured."""
-    check_api_key(request, ctx.settings)
-
-
-async def require_provider_key(request: Request, ctx: Context) -> None:
-    """Dependency of the /tts provider routes (optional: Voicebox sends no key)."""
-    if ctx.settings.provider_api_auth:
-        check_api_key(request, ctx.settings)
+__all__ = [
+    "AdapterContext",
+    "Context",
+    "get_context",
+    "require_api_key",
+    "require_provider_key",
+    "require_scope",
+]

@@ -2,9 +2,12 @@
 
 OpenAI clients read ``{"error": {"message", "type", "param", "code"}}`` and map the status
 code to a typed exception (400 ``BadRequestError``, 401 ``AuthenticationError``, 429
-``RateLimitError``, 5xx ``InternalServerError`` ...). Routes raise typed exceptions
-(:class:`ApiError`, the hub's ``VoicebusError`` subclasses) and :func:`handle_error` turns
-each into that shape; nothing else writes an error body.
+``RateLimitError``, 5xx ``InternalServerError`` ...). A key's refusals (``hub.keys``) are
+401 (no key, unknown or revoked key), 403 (a valid key without the route's scope) and 429
+(over the key's request or character limit, with ``Retry-After``); see docs/keys.md.
+Routes raise typed exceptions (:class:`ApiError`, the hub's ``VoicebusError`` and
+``AccessError`` subclasses) and :func:`handle_error` turns each into that shape; nothing
+else writes an error body.
 """
 
 from __future__ import annotations
@@ -21,6 +24,14 @@ from starlette.exceptions import HTTPException
 
 from hub.contract.errors import VoicebusError, VoiceNotFoundError
 from hub.contract.schemas import ErrorCode
+from hub.keys import (
+    AccessError,
+    InvalidKeyError,
+    KeysUnavailableError,
+    MissingKeyError,
+    RateLimitedError,
+    ScopeError,
+)
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -167,10 +178,56 @@ def _status_code_name(status: int) -> str:
     return _STATUS_CODES.get(status, "server_error" if status >= 500 else "invalid_request")
 
 
+_CHALLENGE = {"WWW-Authenticate": "Bearer"}
+
+
+def from_access(error: AccessError, retry_after: int) -> ApiError:
+    """401 for no key or a bad/revoked one, 403 for a missing scope, 429 over a limit."""
+    if isinstance(error, MissingKeyError):
+        message = "You didn't provide an API key. Send it as 'Authorization: Bearer <key>'."
+        return ApiError(401, message, code="missing_api_key", headers=_CHALLENGE)
+    if isinstance(error, InvalidKeyError):
+        revoked = "This API key has been revoked."
+        message = revoked if error.revoked else "Incorrect API key provided."
+        return ApiError(401, message, code="invalid_api_key", headers=_CHALLENGE)
+    if isinstance(error, ScopeError):
+        message = (
+            "You have insufficient permissions for this operation. Missing scopes: "
+            f"{' or '.join(error.needed)} (this key has: {', '.join(error.granted)})."
+        )
+        return ApiError(403, message, code="insufficient_permissions")
+    if isinstance(error, RateLimitedError):
+        return _rate_limited(error)
+    message = "API keys cannot be checked right now; try again shortly."
+    if isinstance(error, KeysUnavailableError):
+        message = f"{message} ({error})"
+    return ApiError(
+        503,
+        message,
+        code="keys_unavailable",
+        type=UNAVAILABLE,
+        headers={"Retry-After": str(retry_after)},
+    )
+
+
+def _rate_limited(error: RateLimitedError) -> ApiError:
+    """OpenAI's 429: type names the limit (``requests`` or ``characters``), Retry-After."""
+    kind = error.kind
+    headers = {
+        "Retry-After": str(error.retry_after),
+        f"x-ratelimit-limit-{kind}": str(error.spec.limit),
+        f"x-ratelimit-remaining-{kind}": str(max(0, error.spec.limit - error.used)),
+        f"x-ratelimit-reset-{kind}": f"{error.retry_after}s",
+    }
+    return ApiError(429, str(error), code="rate_limit_exceeded", type=kind, headers=headers)
+
+
 def to_api_error(exc: Exception, retry_after: int) -> ApiError:
     """Classify any exception raised while answering a request."""
     if isinstance(exc, ApiError):
         return exc
+    if isinstance(exc, AccessError):
+        return from_access(exc, retry_after)
     if isinstance(exc, VoicebusError):
         return from_voicebus(exc, retry_after)
     if isinstance(exc, RequestValidationError):
@@ -209,5 +266,6 @@ async def handle_error(request: Request, exc: Exception) -> JSONResponse:
 
 def install(app: FastAPI) -> None:
     """Route every error class the app can raise to :func:`handle_error`."""
-    for kind in (ApiError, VoicebusError, RequestValidationError, HTTPException, Exception):
+    kinds = (ApiError, AccessError, VoicebusError, RequestValidationError, HTTPException)
+    for kind in (*kinds, Exception):
         app.add_exception_handler(kind, handle_error)  # type: ignore[arg-type]

@@ -19,7 +19,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from fastapi.responses import StreamingResponse
 
-from adapters.openai.context import Context, require_api_key
+from adapters.openai.auth import charge_characters, require_scope
+from adapters.openai.context import Context
 from adapters.openai.encoding import output_spec
 from adapters.openai.errors import ApiError, from_voicebus
 from adapters.openai.job_schemas import JobList, JobRequest, JobView
@@ -43,7 +44,7 @@ SCOPE = "speak"
 
 _LOGGER = logging.getLogger(__name__)
 
-router = APIRouter(prefix="/v1", tags=["jobs"], dependencies=[Depends(require_api_key)])
+router = APIRouter(prefix="/v1", tags=["jobs"], dependencies=[Depends(require_scope(SCOPE))])
 
 _PARAMS: dict[type[Exception], str] = {WebhookUrlError: "webhook_url", SpeakerError: "voice"}
 """The request field each refusal names (others name ``input``)."""
@@ -81,9 +82,10 @@ async def _record(jobs: Jobs, job_id: str) -> JobRecord:
 
 
 @router.post("/audio/jobs", summary="Submit a speech job", status_code=202)
-async def create_job(body: JobRequest, ctx: Context, jobs: JobsDep) -> JobView:
+async def create_job(body: JobRequest, request: Request, ctx: Context, jobs: JobsDep) -> JobView:
     engine = ctx.catalog.engine_for(body.model)
     target = ctx.catalog.target(body.voice_name, body.speaker)
+    await charge_characters(request, sum(len(text) for text in body.texts))
     spec = JobSpec(
         voice=target.voice,
         speaker=target.speaker,

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends
 
-from adapters.openai.context import AdapterContext, Context, require_api_key
+from adapters.openai.auth import require_scope
+from adapters.openai.context import AdapterContext, Context
 from adapters.openai.errors import ApiError
 from adapters.openai.schemas import ModelCard, ModelList
 
-router = APIRouter(prefix="/v1", tags=["models"], dependencies=[Depends(require_api_key)])
+router = APIRouter(prefix="/v1", tags=["models"], dependencies=[Depends(require_scope("speak"))])
 
 
 def _cards(ctx: AdapterContext) -> list[ModelCard]:

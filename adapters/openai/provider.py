@@ -16,11 +16,12 @@ import base64
 import importlib.metadata
 from typing import Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from adapters.openai.context import AdapterContext, Context, require_provider_key
+from adapters.openai.auth import charge_characters, require_provider_key
+from adapters.openai.context import AdapterContext, Context
 from adapters.openai.errors import ApiError
 from adapters.openai.speech import check_input, open_stream
 from hub.audio import wav_bytes
@@ -62,10 +63,11 @@ class GenerateResponse(BaseModel):
 
 
 @router.post("/generate", summary="Generate speech (Voicebox provider API)")
-async def generate(body: GenerateRequest, ctx: Context) -> GenerateResponse:
+async def generate(body: GenerateRequest, ctx: Context, request: Request) -> GenerateResponse:
     check_input(body.text, ctx.settings.max_generate_chars)
     name = body.voice_name()
     target = ctx.catalog.target(name) if name else None
+    await charge_characters(request, len(body.text))
     stream = await open_stream(
         ctx, body.text, target, language=body.language, speed=body.speed, param="text"
     )

@@ -16,6 +16,7 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import NoDecode
 
 from hub.client import DEFAULT_VOICE
+from hub.keys import AuthMode
 from hub.settings import AdapterSettings
 
 OPENAI_VOICES: tuple[str, ...] = (
@@ -54,7 +55,13 @@ class OpenAISettings(AdapterSettings):
     port: int = Field(default=8000, ge=0, le=65535, description="Port to listen on (0: any).")
     api_keys: Annotated[list[SecretStr], NoDecode] = Field(
         default_factory=list,
-        description="Accepted bearer keys (comma separated in env); empty means no auth.",
+        description="Static bearer keys, all-powerful and unlimited (comma separated in env); "
+        "run-time keys with scopes and limits come from 'voicebus keys create'.",
+    )
+    auth: AuthMode = Field(
+        default=AuthMode.AUTO,
+        description="auto: ask for a key once api_keys are set or any run-time key exists; "
+        "required: always ask; off: never ask (docs/keys.md).",
     )
     default_voice: str = Field(
         default=DEFAULT_VOICE, description="Hub voice every OpenAI voice name maps to by default."
@@ -147,7 +154,8 @@ class OpenAISettings(AdapterSettings):
 
     @property
     def auth_enabled(self) -> bool:
-        return bool(self.api_keys)
+        """Whether static keys alone make a key required (run-time keys: see Gatekeeper)."""
+        return self.auth is not AuthMode.OFF and bool(self.api_keys)
 
     def accepts_key(self, key: str) -> bool:
         """Constant-time check of a presented key against every configured key."""

@@ -19,10 +19,11 @@ from __future__ import annotations
 
 import logging
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Depends, Request, Response
 
+from adapters.openai.auth import charge_characters, require_scope
 from adapters.openai.catalog import VoiceTarget
-from adapters.openai.context import AdapterContext, Context, require_api_key
+from adapters.openai.context import AdapterContext, Context
 from adapters.openai.delivery import SpeechJob, whole_response
 from adapters.openai.encoding import output_spec
 from adapters.openai.errors import ApiError, from_voicebus
@@ -35,7 +36,7 @@ from hub.contract.errors import InvalidRequestError, VoiceNotFoundError
 
 _LOGGER = logging.getLogger(__name__)
 
-router = APIRouter(prefix="/v1", tags=["speech"], dependencies=[Depends(require_api_key)])
+router = APIRouter(prefix="/v1", tags=["speech"], dependencies=[Depends(require_scope("speak"))])
 
 WHOLE_FORMATS = frozenset({"pcm", "wav"})
 """Formats answered whole for short single-sentence input (compressed ones always stream)."""
@@ -49,8 +50,9 @@ _AUDIO_RESPONSES: dict[int | str, dict[str, object]] = {
         },
     },
     400: {"description": "Bad input: OpenAI error object (code and param set)."},
-    401: {"description": "Missing or wrong API key."},
-    429: {"description": "The engine is overloaded; see Retry-After."},
+    401: {"description": "Missing, unknown or revoked API key."},
+    403: {"description": "The API key lacks the speak scope."},
+    429: {"description": "The engine is overloaded, or the key is over a limit; see Retry-After."},
     503: {"description": "No engine is running for the voice; see Retry-After."},
     504: {"description": "The engine did not finish in time."},
 }
@@ -122,11 +124,12 @@ async def first_chunk(stream: SynthesisStream) -> bytes | None:
     response_class=Response,
     responses=_AUDIO_RESPONSES,
 )
-async def create_speech(body: SpeechRequest, ctx: Context) -> Response:
+async def create_speech(body: SpeechRequest, ctx: Context, request: Request) -> Response:
     timer = Timer()
     check_input(body.input, ctx.settings.max_input_chars)
     engine = ctx.catalog.engine_for(body.model)
     target = ctx.catalog.target(body.voice_name, body.speaker)
+    await charge_characters(request, len(body.input))
     stream = await open_stream(
         ctx,
         body.input,

@@ -13,10 +13,18 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, File, Form, UploadFile
 from pydantic import BaseModel
 
-from adapters.openai.context import Context, require_api_key
+from adapters.openai.auth import require_scope
+from adapters.openai.context import Context
 from hub.store.library import MAX_UPLOAD_BYTES, ClonedVoiceMeta
 
-router = APIRouter(prefix="/v1", tags=["voice library"], dependencies=[Depends(require_api_key)])
+# Reading the library is part of speaking (pick a cloned voice): speak or voices; changing
+# it needs voices.
+router = APIRouter(
+    prefix="/v1",
+    tags=["voice library"],
+    dependencies=[Depends(require_scope("speak", "voices"))],
+)
+_WRITE = [Depends(require_scope("voices"))]
 
 
 class ClonedVoiceList(BaseModel):
@@ -28,7 +36,12 @@ class Rename(BaseModel):
     name: str
 
 
-@router.post("/voices", summary="Upload a reference clip as a cloned voice", status_code=201)
+@router.post(
+    "/voices",
+    summary="Upload a reference clip as a cloned voice",
+    status_code=201,
+    dependencies=_WRITE,
+)
 async def add_voice(
     ctx: Context,
     name: Annotated[str, Form(description="Voice name: letters, digits, '_', '-', '.'.")],
@@ -46,11 +59,13 @@ async def list_clones(ctx: Context) -> ClonedVoiceList:
     return ClonedVoiceList(data=await (await ctx.hub.library()).list())
 
 
-@router.post("/voices/{name}/rename", summary="Rename a cloned voice")
+@router.post("/voices/{name}/rename", summary="Rename a cloned voice", dependencies=_WRITE)
 async def rename_voice(ctx: Context, name: str, body: Rename) -> ClonedVoiceMeta:
     return await (await ctx.hub.library()).rename(name, body.name)
 
 
-@router.delete("/voices/{name}", summary="Delete a cloned voice", status_code=204)
+@router.delete(
+    "/voices/{name}", summary="Delete a cloned voice", status_code=204, dependencies=_WRITE
+)
 async def delete_voice(ctx: Context, name: str) -> None:
     await (await ctx.hub.library()).delete(name)

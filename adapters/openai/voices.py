@@ -8,10 +8,14 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends
 
-from adapters.openai.context import Context, require_api_key
+from adapters.openai.auth import require_scope
+from adapters.openai.context import Context
 from adapters.openai.schemas import VoiceCard, VoiceList
 
-router = APIRouter(prefix="/v1", tags=["voices"], dependencies=[Depends(require_api_key)])
+# Listing voices is part of speaking (a client picks a voice first): speak or voices.
+router = APIRouter(
+    prefix="/v1", tags=["voices"], dependencies=[Depends(require_scope("speak", "voices"))]
+)
 
 
 @router.get("/audio/voices", summary="List voices and aliases", response_model=VoiceList)

@@ -40,7 +40,7 @@ def create_app(settings: TwilioSettings, hub: HubClient) -> FastAPI:
 
     @app.exception_handler(control.ControlError)
     async def control_error(_: Request, error: control.ControlError) -> JSONResponse:
-        return control.error_response(error.status, error.message)
+        return control.error_response(error.status, error.message, error.code, error.headers)
 
     @app.exception_handler(RequestValidationError)
     async def bad_request(_: Request, error: RequestValidationError) -> JSONResponse:
@@ -83,4 +83,5 @@ class TwilioAdapter:
         finally:
             with contextlib.suppress(Exception):
                 await subscription.unsubscribe()
+            await control.close_gatekeeper(self.app)
         _LOGGER.info("Twilio adapter stopped")

@@ -36,7 +36,8 @@ class TwilioSettings(AdapterSettings):
     barge_in: bool = Field(default=True, description="Caller speech or * interrupts speech.")
     api_keys: Annotated[list[SecretStr], NoDecode] = Field(
         default_factory=list,
-        description="Bearer keys for the /twilio/calls routes (comma separated); empty: open.",
+        description="Static, all-powerful bearer keys for the /twilio/calls routes (comma "
+        "separated); run-time keys with the calls scope: 'voicebus keys create' (docs/keys.md).",
     )
     from_number: str = Field(default="", description="Caller ID of outbound calls (+E.164).")
     api_base: str = Field(
