@@ -2,7 +2,8 @@
 voice (``conds.pt``).
 
 ``ChatterboxTTS.from_local`` / ``ChatterboxTurboTTS.from_local`` load a local directory or the
-Hugging Face cache, offline. Conditioning is made once per reference clip with the model's own
+model store, offline (``voicebus models pull chatterbox`` fills it; with ``auto_pull`` the
+engine pulls the weights itself). Conditioning is made once per reference clip with the model's own
 ``prepare_conditionals`` and kept in a bounded LRU. The model keeps its conditioning as state,
 so one lock serialises conditioning and generation in a worker.
 """
@@ -27,12 +28,12 @@ except ImportError as error:  # the main venv has no torch, by design
         "'make engine-env-chatterbox' and run '.venv-chatterbox/bin/voicebus engine chatterbox'"
     ) from error
 
+from engines.chatterbox import weights
 from engines.chatterbox.settings import ChatterboxSettings
 from engines.cloning import (
     ConditioningCache,
     LibraryView,
     check_speed,
-    find_model_dir,
     language_code,
     tensor_bytes,
 )
@@ -40,6 +41,7 @@ from engines.torch_device import human_bytes, memory_bytes, resolve_device, seed
 from engines.torch_device import to_pcm as float_to_pcm
 from hub.contract.errors import InvalidRequestError, VoiceNotFoundError
 from hub.contract.schemas import EngineCapabilities, SynthesisRequest, VoiceInfo
+from hub.models.locate import locate
 from hub.store.library import ClonedVoiceMeta, write_wav
 
 _LOGGER = logging.getLogger(__name__)
@@ -55,12 +57,7 @@ class ChatterboxEngine:
         streaming=False, cloning=True, instructions=False, speed=False
     )
     model_class: ClassVar[Any] = ChatterboxTTS
-    required_files: ClassVar[list[str]] = [
-        "ve.safetensors",
-        "t3_cfg.safetensors",
-        "s3gen.safetensors",
-        "tokenizer.json",
-    ]
+    required_files: ClassVar[tuple[str, ...]] = weights.REQUIRED_FILES
     min_clip_seconds: ClassVar[float] = 0.0
     label: ClassVar[str] = "Chatterbox"
 
@@ -90,9 +87,15 @@ class ChatterboxEngine:
         )
 
     def _model_dir(self, settings: ChatterboxSettings) -> tuple[Path, str]:
-        given, model_id = settings.chatterbox_model_dir, settings.chatterbox_model_id
-        found = find_model_dir(given, model_id, self.required_files)
-        return found, model_id if given is None else str(found)
+        return self._locate(settings, settings.chatterbox_model_dir)
+
+    def _locate(self, settings: ChatterboxSettings, given: Path | None) -> tuple[Path, str]:
+        """(checkpoint directory, model id shown); sets ``revision`` (the weights' commit)."""
+        manifest = settings.weights_manifest(self.name)
+        found, self.revision = locate(
+            manifest, settings, given, nats=settings, heartbeat_seconds=settings.heartbeat_seconds
+        )
+        return found, manifest.repo_id if given is None else str(found)
 
     def memory_bytes(self) -> int:
         return memory_bytes(self.device)
@@ -183,18 +186,12 @@ class ChatterboxTurboEngine(ChatterboxEngine):
 
     name = "chatterbox-turbo"
     model_class = ChatterboxTurboTTS
-    required_files: ClassVar[list[str]] = [
-        "ve.safetensors",
-        "t3_turbo_v1.safetensors",
-        "s3gen_meanflow.safetensors",
-    ]
+    required_files: ClassVar[tuple[str, ...]] = weights.TURBO_REQUIRED_FILES
     min_clip_seconds = 5.0
     label = "Chatterbox Turbo"
 
     def _model_dir(self, settings: ChatterboxSettings) -> tuple[Path, str]:
-        given, model_id = settings.chatterbox_turbo_model_dir, settings.chatterbox_turbo_model_id
-        found = find_model_dir(given, model_id, self.required_files)
-        return found, model_id if given is None else str(found)
+        return self._locate(settings, settings.chatterbox_turbo_model_dir)
 
     def _generate_options(self) -> dict[str, float]:
         # Turbo ignores (and warns about) exaggeration, cfg weight and min_p.

@@ -2,7 +2,8 @@
 sub-sentence streaming with ``Xtts.inference_stream``.
 
 Loads ``config.json`` + ``model.pth`` + ``vocab.json`` (+ ``speakers_xtts.pth``) from a local
-directory or from the Hugging Face cache offline. Conditioning (GPT latents and speaker
+directory or from the model store, offline (``voicebus models pull xtts`` fills it; with
+``auto_pull`` the engine pulls them itself). Conditioning (GPT latents and speaker
 embedding) is computed once per reference clip and kept in a bounded LRU.
 """
 
@@ -25,7 +26,7 @@ except ImportError as error:  # the main venv has no torch, by design
         "'make engine-env-xtts' and run '.venv-xtts/bin/voicebus engine xtts'"
     ) from error
 
-from engines.cloning import ConditioningCache, LibraryView, find_model_dir, language_code
+from engines.cloning import ConditioningCache, LibraryView, language_code
 from engines.cloning import tensor_bytes as cache_bytes
 from engines.torch_device import (
     human_bytes,
@@ -37,10 +38,10 @@ from engines.torch_device import (
 from engines.xtts.settings import XttsSettings
 from hub.contract.errors import InvalidRequestError, TextTooLongError, VoiceNotFoundError
 from hub.contract.schemas import EngineCapabilities, SynthesisRequest, VoiceInfo
+from hub.models.locate import locate
 
 _LOGGER = logging.getLogger(__name__)
 
-REQUIRED_FILES = ["config.json", "model.pth", "vocab.json"]
 STUDIO_VOICE = "xtts-studio"
 """The voice holding the checkpoint's built-in speakers (``speakers_xtts.pth``), if any."""
 
@@ -67,7 +68,13 @@ class XttsEngine:
     def __init__(self, settings: XttsSettings, library: LibraryView | None = None) -> None:
         self.settings = settings
         self.device = resolve_device(settings.xtts_device)
-        model_dir = find_model_dir(settings.xtts_model_dir, settings.xtts_model_id, REQUIRED_FILES)
+        model_dir, self.revision = locate(
+            settings.weights_manifest(settings.engine_name or self.name),
+            settings,
+            settings.xtts_model_dir,
+            nats=settings,
+            heartbeat_seconds=settings.heartbeat_seconds,
+        )
         self.model_id = (
             settings.xtts_model_id if settings.xtts_model_dir is None else str(model_dir)
         )
