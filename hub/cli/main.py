@@ -12,6 +12,7 @@ import click
 from hub import plugins
 from hub.cli.common import NATS_HELP, one_line_errors, run
 from hub.cli.engines import engines
+from hub.cli.models import models
 from hub.cli.options import SET_HELP, given, parse_assignments
 from hub.cli.plugin_commands import adapter, engine
 from hub.cli.status import status
@@ -125,7 +126,7 @@ def say(
     click.echo(f"wrote {output}: {stats}", err=True)
 
 
-for command in (adapter, engine, voices, engines, status):
+for command in (adapter, engine, voices, engines, status, models):
     main.add_command(command)
 for name, command in plugins.commands().items():  # e.g. an adapter's own command
     main.add_command(command, name)

@@ -12,6 +12,7 @@ import hashlib
 import logging
 import re
 from pathlib import Path
+from typing import Any
 
 import httpx2
 
@@ -91,12 +92,12 @@ def verify(path: Path, remote: RemoteFile) -> None:
     if problem is not None:
         path.unlink(missing_ok=True)
         raise ChecksumMismatchError(
-            f"{remote.repo_id}/{remote.path} arrived corrupted ({problem}); it was deleted "
-            "and nothing was installed; pull again"
+            f"{remote.repo_id}/{remote.path} is corrupted ({problem}); it was deleted and "
+            "nothing was installed; pull it again"
         )
 
 
-def _digest(path: Path, digest: hashlib._Hash) -> str:  # type: ignore[name-defined]
+def _digest(path: Path, digest: Any) -> str:
     with path.open("rb") as source:
         while block := source.read(CHUNK_BYTES):
             digest.update(block)

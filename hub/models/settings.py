@@ -12,6 +12,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field
 
+from hub.settings import VoicebusSettings
+
 
 class WeightsSettings(BaseModel):
     """The model store and auto-pull switch (``VOICEBUS_MODELS_DIR``, ``VOICEBUS_AUTO_PULL``)."""
@@ -39,3 +41,7 @@ def hugging_face_cache() -> Path:
         return Path(os.environ["HF_HOME"]).expanduser() / "hub"
     cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(cache).expanduser() / "huggingface" / "hub"
+
+
+class ModelsSettings(VoicebusSettings, WeightsSettings):
+    """The ``voicebus models`` command's own settings (``VOICEBUS_MODELS_DIR``, config file)."""
