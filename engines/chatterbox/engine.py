@@ -28,7 +28,6 @@ except ImportError as error:  # the main venv has no torch, by design
         "'make engine-env-chatterbox' and run '.venv-chatterbox/bin/voicebus engine chatterbox'"
     ) from error
 
-from engines.chatterbox import weights
 from engines.chatterbox.settings import ChatterboxSettings
 from engines.cloning import (
     ConditioningCache,
@@ -41,7 +40,6 @@ from engines.torch_device import human_bytes, memory_bytes, resolve_device, seed
 from engines.torch_device import to_pcm as float_to_pcm
 from hub.contract.errors import InvalidRequestError, VoiceNotFoundError
 from hub.contract.schemas import EngineCapabilities, SynthesisRequest, VoiceInfo
-from hub.models.locate import locate
 from hub.store.library import ClonedVoiceMeta, write_wav
 
 _LOGGER = logging.getLogger(__name__)
@@ -57,14 +55,21 @@ class ChatterboxEngine:
         streaming=False, cloning=True, instructions=False, speed=False
     )
     model_class: ClassVar[Any] = ChatterboxTTS
-    required_files: ClassVar[tuple[str, ...]] = weights.REQUIRED_FILES
     min_clip_seconds: ClassVar[float] = 0.0
     label: ClassVar[str] = "Chatterbox"
 
-    def __init__(self, settings: ChatterboxSettings, library: LibraryView | None = None) -> None:
+    def __init__(
+        self,
+        settings: ChatterboxSettings,
+        library: LibraryView | None = None,
+        *,
+        weights: tuple[Path, str] | None = None,
+    ) -> None:
+        """``weights``: (checkpoint directory, commit) already located (``engines.chatterbox``)."""
         self.settings = settings
         self.device = resolve_device(settings.chatterbox_device)
-        model_dir, self.model_id = self._model_dir(settings)
+        model_dir, self.revision = weights or settings.weights_location(self.name)
+        self.model_id = self._model_id(settings, model_dir)
         self.version = importlib.metadata.version("chatterbox-tts")
         self.model = self.model_class.from_local(model_dir, self.device)
         self.sample_rate = int(self.model.sr)
@@ -86,16 +91,10 @@ class ChatterboxEngine:
             "yes" if self._builtin is not None else "no",
         )
 
-    def _model_dir(self, settings: ChatterboxSettings) -> tuple[Path, str]:
-        return self._locate(settings, settings.chatterbox_model_dir)
-
-    def _locate(self, settings: ChatterboxSettings, given: Path | None) -> tuple[Path, str]:
-        """(checkpoint directory, model id shown); sets ``revision`` (the weights' commit)."""
-        manifest = settings.weights_manifest(self.name)
-        found, self.revision = locate(
-            manifest, settings, given, nats=settings, heartbeat_seconds=settings.heartbeat_seconds
-        )
-        return found, manifest.repo_id if given is None else str(found)
+    def _model_id(self, settings: ChatterboxSettings, model_dir: Path) -> str:
+        """The repository id, or the directory when one was given in the settings."""
+        given = settings.chatterbox_model_dir
+        return settings.chatterbox_model_id if given is None else str(model_dir)
 
     def memory_bytes(self) -> int:
         return memory_bytes(self.device)
@@ -186,12 +185,12 @@ class ChatterboxTurboEngine(ChatterboxEngine):
 
     name = "chatterbox-turbo"
     model_class = ChatterboxTurboTTS
-    required_files: ClassVar[tuple[str, ...]] = weights.TURBO_REQUIRED_FILES
     min_clip_seconds = 5.0
     label = "Chatterbox Turbo"
 
-    def _model_dir(self, settings: ChatterboxSettings) -> tuple[Path, str]:
-        return self._locate(settings, settings.chatterbox_turbo_model_dir)
+    def _model_id(self, settings: ChatterboxSettings, model_dir: Path) -> str:
+        given = settings.chatterbox_turbo_model_dir
+        return settings.chatterbox_turbo_model_id if given is None else str(model_dir)
 
     def _generate_options(self) -> dict[str, float]:
         # Turbo ignores (and warns about) exaggeration, cfg weight and min_p.

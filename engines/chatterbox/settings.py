@@ -9,6 +9,7 @@ from pydantic import Field
 from engines.chatterbox import weights
 from engines.cloning import CloningSettings, Device
 from hub.models import WeightsManifest, WeightsSettings
+from hub.models.locate import locate
 
 
 class ChatterboxSettings(CloningSettings, WeightsSettings):
@@ -40,6 +41,14 @@ class ChatterboxSettings(CloningSettings, WeightsSettings):
         ge=1,
         description="One request's text; Chatterbox makes at most about 40 s of audio at once.",
     )
+
+    def weights_location(self, engine: str = "chatterbox") -> tuple[Path, str]:
+        """(checkpoint directory, commit) to load; pulls first with ``auto_pull`` (light:
+        no torch, so a missing checkpoint is reported before the model packages load)."""
+        turbo = engine == "chatterbox-turbo"
+        given = self.chatterbox_turbo_model_dir if turbo else self.chatterbox_model_dir
+        manifest = self.weights_manifest(engine)
+        return locate(manifest, self, given, nats=self, heartbeat_seconds=self.heartbeat_seconds)
 
     def weights_manifest(self, engine: str = "chatterbox") -> WeightsManifest:
         """The files ``from_local`` reads for ``chatterbox`` or ``chatterbox-turbo``."""

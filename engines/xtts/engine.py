@@ -38,7 +38,6 @@ from engines.torch_device import (
 from engines.xtts.settings import XttsSettings
 from hub.contract.errors import InvalidRequestError, TextTooLongError, VoiceNotFoundError
 from hub.contract.schemas import EngineCapabilities, SynthesisRequest, VoiceInfo
-from hub.models.locate import locate
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -65,16 +64,17 @@ class XttsEngine:
     name = "xtts"
     capabilities = EngineCapabilities(streaming=True, cloning=True, instructions=False, speed=True)
 
-    def __init__(self, settings: XttsSettings, library: LibraryView | None = None) -> None:
+    def __init__(
+        self,
+        settings: XttsSettings,
+        library: LibraryView | None = None,
+        *,
+        weights: tuple[Path, str] | None = None,
+    ) -> None:
+        """``weights``: (checkpoint directory, commit) already located (``engines.xtts.build``)."""
         self.settings = settings
         self.device = resolve_device(settings.xtts_device)
-        model_dir, self.revision = locate(
-            settings.weights_manifest(settings.engine_name or self.name),
-            settings,
-            settings.xtts_model_dir,
-            nats=settings,
-            heartbeat_seconds=settings.heartbeat_seconds,
-        )
+        model_dir, self.revision = weights or settings.weights_location(self.name)
         self.model_id = (
             settings.xtts_model_id if settings.xtts_model_dir is None else str(model_dir)
         )

@@ -9,6 +9,7 @@ from pydantic import Field
 from engines.cloning import CloningSettings, Device
 from engines.xtts.weights import OPTIONAL_FILES, REPO_ID, REQUIRED_FILES
 from hub.models import WeightsManifest, WeightsSettings
+from hub.models.locate import locate
 
 DEFAULT_MODEL_ID = REPO_ID
 
@@ -30,6 +31,14 @@ class XttsSettings(CloningSettings, WeightsSettings):
     xtts_stream_chunk_size: int = Field(
         default=20, ge=1, description="GPT tokens per streamed chunk (smaller: earlier audio)."
     )
+
+    def weights_location(self, engine: str = "xtts") -> tuple[Path, str]:
+        """(checkpoint directory, commit) to load; pulls first with ``auto_pull`` (light:
+        no torch, so a missing checkpoint is reported before the model packages load)."""
+        manifest = self.weights_manifest(engine)
+        return locate(
+            manifest, self, self.xtts_model_dir, nats=self, heartbeat_seconds=self.heartbeat_seconds
+        )
 
     def weights_manifest(self, engine: str = "xtts") -> WeightsManifest:
         """The files the XTTS loader reads, from the configured repository and revision."""
