@@ -52,6 +52,7 @@ def main(config: Path | None, log_level: str, debug: bool) -> None:
         datefmt="%H:%M:%S",
     )
     logging.getLogger("nats").setLevel(logging.WARNING)
+    logging.getLogger("httpx2").setLevel(logging.WARNING)  # a line per request otherwise
 
 
 @main.command()

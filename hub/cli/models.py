@@ -106,6 +106,7 @@ def list_models(models_dir: Path | None, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(rows, indent=2))
         return
+    click.echo(f"model store: {_store_root(models_dir)}")
     for row in rows:
         where = row["path"] or f"missing {', '.join(row['missing'])}: {row['pull']}"
         size = human(row["bytes"]) if row["bytes"] else ""
