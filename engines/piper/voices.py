@@ -29,6 +29,9 @@ def bundled_voice_files() -> VoiceFiles:
     return Path(model_path()), Path(config_path())
 
 
+_WARNED: set[Path] = set()
+
+
 def voices_in(directory: Path) -> list[VoiceFiles]:
     """``*.onnx`` files below ``directory`` with a config next to them."""
     found = []
@@ -36,7 +39,8 @@ def voices_in(directory: Path) -> list[VoiceFiles]:
         config = model.with_name(model.name + ".json")
         if config.is_file():
             found.append((model, config))
-        else:
+        elif model not in _WARNED:  # said once, not at every rescan
+            _WARNED.add(model)
             _LOGGER.warning("skipping %s: no %s next to it", model, config.name)
     return found
 

@@ -8,9 +8,12 @@ its checksum (sha256 for LFS files, the git blob id for the others) before it be
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import logging
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -30,12 +33,32 @@ GIT_OID = re.compile(r"^[0-9a-f]{40}$")
 
 
 def fetch(hub: HubFiles, store: ModelStore, remote: RemoteFile, progress: Progress) -> Path:
-    """The blob of ``remote`` in the store, downloaded (or resumed) and verified."""
+    """The blob of ``remote`` in the store, downloaded (or resumed) and verified.
+
+    One process at a time per file (a lock next to it): two workers pulling at start-up
+    share one download instead of writing the same partial file."""
     blob = store.blob_path(remote.repo_id, remote.etag)
-    if blob.is_file():
-        return blob
     partial = store.partial_path(remote.repo_id, remote.etag)
     partial.parent.mkdir(parents=True, exist_ok=True)
+    with _exclusive(store.lock_path(remote.repo_id, remote.etag)):
+        if not blob.is_file():
+            _fetch_unlocked(hub, remote, partial, progress)
+            verify(partial, remote)
+            partial.rename(blob)
+    return blob
+
+
+@contextmanager
+def _exclusive(lock_path: Path) -> Iterator[None]:
+    with lock_path.open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _fetch_unlocked(hub: HubFiles, remote: RemoteFile, partial: Path, progress: Progress) -> None:
     for attempt in range(1, ATTEMPTS + 1):
         try:
             _download(hub, remote, partial, progress)
@@ -56,9 +79,6 @@ def fetch(hub: HubFiles, store: ModelStore, remote: RemoteFile, progress: Progre
         raise HubUnreachableError(
             f"downloading {remote.path} was cut {ATTEMPTS} times; run the pull again to resume"
         )
-    verify(partial, remote)
-    partial.rename(blob)
-    return blob
 
 
 def _download(hub: HubFiles, remote: RemoteFile, partial: Path, progress: Progress) -> None:

@@ -73,7 +73,8 @@ def install(
                 progress.file_done(remote.path, "already in the store")
     finally:
         progress.end()
-    for remote in remotes:
+    # longer names first: a config (x.onnx.json) is in place before the model it describes
+    for remote in sorted(remotes, key=lambda r: r.path, reverse=True):
         store.install(repo_id, commit, remote.path, remote.etag)
     store.set_ref(repo_id, revision, commit)
     return Snapshot(repo_id, commit, store.repo_dir(repo_id) / "snapshots" / commit)

@@ -40,6 +40,11 @@ class ModelStore:
         """Where a download in progress grows (resumed from here after a cut)."""
         return self.repo_dir(repo_id) / "blobs" / f"{etag}.incomplete"
 
+    def lock_path(self, repo_id: str, etag: str) -> Path:
+        locks = self.repo_dir(repo_id) / ".locks"
+        locks.mkdir(parents=True, exist_ok=True)
+        return locks / f"{etag}.lock"
+
     def commit_of(self, repo_id: str, revision: str) -> str | None:
         """The commit ``revision`` was pulled at, if any snapshot of it is here."""
         repo = self.repo_dir(repo_id)
@@ -73,9 +78,10 @@ class ModelStore:
         link = self.repo_dir(repo_id) / "snapshots" / commit / path
         link.parent.mkdir(parents=True, exist_ok=True)
         target = os.path.relpath(self.blob_path(repo_id, etag), link.parent)
-        if link.is_symlink() or link.exists():
-            link.unlink()
-        link.symlink_to(target)
+        fresh = link.with_name(f".{link.name}.{os.getpid()}.link")
+        fresh.unlink(missing_ok=True)
+        fresh.symlink_to(target)
+        fresh.replace(link)  # atomic: a reader sees the old link or the new one
         return link
 
     def set_ref(self, repo_id: str, revision: str, commit: str) -> None:

@@ -99,6 +99,7 @@ async def test_a_running_worker_serves_a_pulled_voice_without_restart(
         f"{VOICE}.onnx.json",
     ]
     assert listed(models_cli)[f"piper:{VOICE}"]["status"] == "present"
+
     def announced(discovery: Discovery) -> bool:
         return any(voice.name == VOICE for w in discovery.workers() for voice in w.voices)
 

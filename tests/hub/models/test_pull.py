@@ -4,6 +4,8 @@ API: exactly the engine's files, resumed after a cut, checked, and refused when 
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import tarfile
 from pathlib import Path
 
@@ -192,3 +194,24 @@ def test_targets_without_weights_are_usage_errors(models_cli: ModelsCli, spec: s
     result = models_cli("pull", spec)
     assert result.exit_code in (1, 2) and "Traceback" not in result.output
     assert result.output.strip().splitlines()[-1].startswith("Error:")
+
+
+def test_two_pulls_at_once_share_one_download(
+    fake_hub: FakeHub, models_dir: Path, tmp_path: Path
+) -> None:
+    """Two workers starting with auto_pull, or two terminals: one download, both succeed."""
+    repo = fake_hub.repos[XTTS] = xtts_repo(**{"model.pth": os.urandom(40 * 2**20)})
+    env = {
+        **os.environ,
+        "HF_ENDPOINT": fake_hub.endpoint,
+        "HF_TOKEN": "",
+        "HF_HOME": str(tmp_path / "hf-home"),
+        "VOICEBUS_MODELS_DIR": str(models_dir),
+    }
+    command = [sys.executable, "-m", "hub.cli", "models", "pull", "xtts"]
+    pulls = [subprocess.Popen(command, env=env, stderr=subprocess.PIPE) for _ in range(2)]
+    errors = [pull.communicate(timeout=120)[1].decode() for pull in pulls]
+
+    assert [pull.returncode for pull in pulls] == [0, 0], errors
+    assert len(fake_hub.requests("GET", "/cdn/coqui/XTTS-v2/model.pth")) == 1
+    assert snapshot_files(models_dir, XTTS, repo.commit)["model.pth"] == repo.files["model.pth"]
