@@ -86,6 +86,11 @@ class HubFiles:
 
     def describe(self, repo_id: str, revision: str, path: str) -> RemoteFile:
         """The file's commit, checksum and size (raises a typed error naming the cause)."""
+        if os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in ("1", "true", "yes", "on"):
+            raise HubUnreachableError(
+                f"HF_HUB_OFFLINE is set, so {repo_id} is not downloaded; unset it, or bring "
+                "the weights with 'voicebus models bundle' / 'voicebus models import'"
+            )
         url = self.file_url(repo_id, revision, path)
         response = self._head(url)
         for _ in range(5):  # a renamed repo answers with a redirect on the same host

@@ -215,3 +215,10 @@ def test_two_pulls_at_once_share_one_download(
     assert [pull.returncode for pull in pulls] == [0, 0], errors
     assert len(fake_hub.requests("GET", "/cdn/coqui/XTTS-v2/model.pth")) == 1
     assert snapshot_files(models_dir, XTTS, repo.commit)["model.pth"] == repo.files["model.pth"]
+
+
+def test_hf_hub_offline_forbids_downloads(fake_hub: FakeHub, models_cli: ModelsCli) -> None:
+    fake_hub.repos[XTTS] = xtts_repo()
+    result = models_cli("pull", "xtts", HF_HUB_OFFLINE="1")
+    assert result.exit_code == 1 and "HF_HUB_OFFLINE" in result.output
+    assert not fake_hub.seen
