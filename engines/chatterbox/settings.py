@@ -48,7 +48,14 @@ class ChatterboxSettings(CloningSettings, WeightsSettings):
         turbo = engine == "chatterbox-turbo"
         given = self.chatterbox_turbo_model_dir if turbo else self.chatterbox_model_dir
         manifest = self.weights_manifest(engine)
-        return locate(manifest, self, given, nats=self, heartbeat_seconds=self.heartbeat_seconds)
+        return locate(
+            manifest,
+            self,
+            given,
+            nats=self,
+            heartbeat_seconds=self.heartbeat_seconds,
+            announce_as=self.engine_name or engine,
+        )
 
     def weights_manifest(self, engine: str = "chatterbox") -> WeightsManifest:
         """The files ``from_local`` reads for ``chatterbox`` or ``chatterbox-turbo``."""

@@ -37,7 +37,12 @@ class XttsSettings(CloningSettings, WeightsSettings):
         no torch, so a missing checkpoint is reported before the model packages load)."""
         manifest = self.weights_manifest(engine)
         return locate(
-            manifest, self, self.xtts_model_dir, nats=self, heartbeat_seconds=self.heartbeat_seconds
+            manifest,
+            self,
+            self.xtts_model_dir,
+            nats=self,
+            heartbeat_seconds=self.heartbeat_seconds,
+            announce_as=self.engine_name or engine,
         )
 
     def weights_manifest(self, engine: str = "xtts") -> WeightsManifest:

@@ -46,12 +46,15 @@ def locate(
     *,
     nats: NatsOptions | None = None,
     heartbeat_seconds: float = 2.0,
+    announce_as: str | None = None,
 ) -> tuple[Path, str]:
     """(checkpoint directory, commit) of the engine's weights; the commit is '' for a
     directory given in the settings."""
     if given is not None:
         return checkpoint_dir(given, manifest), ""
-    found = find_weights(manifest, settings, nats=nats, heartbeat_seconds=heartbeat_seconds)
+    found = find_weights(
+        manifest, settings, nats=nats, heartbeat_seconds=heartbeat_seconds, announce_as=announce_as
+    )
     return found.path, found.commit
 
 
@@ -61,8 +64,10 @@ def find_weights(
     *,
     nats: NatsOptions | None = None,
     heartbeat_seconds: float = 2.0,
+    announce_as: str | None = None,
 ) -> Snapshot:
-    """The store's snapshot of the manifest, pulled first if allowed and missing."""
+    """The store's snapshot of the manifest, pulled first if allowed and missing; while
+    pulling, ``announce_as`` (the name served on the bus) is announced ``loading`` on ``nats``."""
     store = ModelStore(settings.store_root())
     found = store.snapshot(manifest.repo_id, manifest.revision, manifest.files)
     if found is not None:
@@ -83,5 +88,5 @@ def find_weights(
 
     if nats is None:
         return pull()
-    engine, model = manifest.engine, manifest.repo_id
+    engine, model = announce_as or manifest.engine, manifest.repo_id
     return while_announcing_loading(nats, engine, model, heartbeat_seconds, pull)

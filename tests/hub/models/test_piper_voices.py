@@ -117,3 +117,18 @@ async def test_a_running_worker_serves_a_pulled_voice_without_restart(
         return not announced(discovery)
 
     assert await client.discovery.wait_for(gone, 30), "the removed voice is still announced"
+
+
+def test_a_piper_voice_bundles_and_imports(
+    fake_hub: FakeHub, models_cli: ModelsCli, tmp_path: Path
+) -> None:
+    fake_hub.repos["rhasspy/piper-voices"] = piper_voices_repo()
+    assert models_cli("pull", f"piper:{VOICE}").exit_code == 0
+    bundle = tmp_path / "voice.tar"
+    made = models_cli("bundle", f"piper:{VOICE}", "-o", str(bundle))
+    assert made.exit_code == 0 and "2 files" in made.output, made.output
+
+    offline = str(tmp_path / "offline")
+    assert models_cli("import", str(bundle), VOICEBUS_MODELS_DIR=offline).exit_code == 0
+    rows = listed(lambda *a, **e: models_cli(*a, VOICEBUS_MODELS_DIR=offline, **e))
+    assert rows[f"piper:{VOICE}"]["status"] == "present"

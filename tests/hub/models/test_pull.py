@@ -222,3 +222,16 @@ def test_hf_hub_offline_forbids_downloads(fake_hub: FakeHub, models_cli: ModelsC
     result = models_cli("pull", "xtts", HF_HUB_OFFLINE="1")
     assert result.exit_code == 1 and "HF_HUB_OFFLINE" in result.output
     assert not fake_hub.seen
+
+
+def test_list_shows_a_checkpoint_directory_given_in_the_settings(
+    models_cli: ModelsCli, tmp_path: Path
+) -> None:
+    given = tmp_path / "my-xtts"
+    given.mkdir()
+    row = listed(lambda *a, **e: models_cli(*a, VOICEBUS_XTTS_MODEL_DIR=str(given), **e))["xtts"]
+    assert row["status"] == "missing" and "model.pth" in row["missing"]
+    for name in ("config.json", "model.pth", "vocab.json"):
+        (given / name).write_bytes(b"x")
+    row = listed(lambda *a, **e: models_cli(*a, VOICEBUS_XTTS_MODEL_DIR=str(given), **e))["xtts"]
+    assert (row["status"], row["path"]) == ("local", str(given))
