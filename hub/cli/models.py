@@ -99,6 +99,9 @@ def remove(target: str, models_dir: Path | None) -> None:
     else:
         manifest = chosen.manifest()
         repo_id, paths = manifest.repo_id, list(manifest.files + manifest.optional)
+        if not any(chosen.store.snapshots(repo_id)):
+            click.echo(f"{target}: {manifest.repo_id} is not in {chosen.store.root}; nothing to do")
+            return
     freed = chosen.store.remove(repo_id, tuple(paths))
     click.echo(f"{target}: removed from {chosen.store.root} ({human(freed)} freed)")
 

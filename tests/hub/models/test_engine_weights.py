@@ -104,3 +104,18 @@ async def test_auto_pull_announces_loading_then_serves_the_pulled_revision(
         timeout=60,
     )
     assert f"model=coqui/XTTS-v2@{repo.commit[:12]}" in listing.stdout, listing.stdout
+
+
+@pytest.mark.parametrize("name", ["xtts", "chatterbox", "chatterbox-turbo"])
+def test_missing_weights_are_reported_before_any_model_package_loads(
+    name: str, tmp_path: Path
+) -> None:
+    """In the main environment (no torch): the plug-in's factory finds the weights missing
+    and says so; importing the engine first would fail with an ImportError instead."""
+    from hub import plugins
+    from hub.models import WeightsMissingError
+
+    plugin = plugins.engine(name)
+    settings = plugin.settings_class()(models_dir=tmp_path)
+    with pytest.raises(WeightsMissingError, match=f"'voicebus models pull {name}'"):
+        plugin.build(settings)
