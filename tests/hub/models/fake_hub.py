@@ -4,7 +4,8 @@
 large (LFS) files redirect (302) to a "CDN" on another host name (``localhost`` instead of
 ``127.0.0.1``) with ``X-Linked-Etag`` (their sha256) and ``X-Linked-Size``; small files answer
 directly with ``ETag`` (their git blob id). Errors carry ``X-Error-Code``. The CDN honours
-``Range``. Faults on demand: cut a file's connection once mid-body, or serve it corrupted.
+``Range`` (unless told to ignore it). Faults on demand: cut a file's connection once
+mid-body, or serve it corrupted.
 Every request is recorded (method, path, Range, whether a token came along).
 """
 
@@ -48,6 +49,7 @@ class FakeHub:
     token: str = "hf_test_token"
     cut_once: set[str] = field(default_factory=set)
     corrupt: set[str] = field(default_factory=set)
+    ignore_range: bool = False
     seen: list[Seen] = field(default_factory=list)
     _server: ThreadingHTTPServer | None = None
     _sha: dict[tuple[str, str], str] = field(default_factory=dict)
@@ -154,7 +156,7 @@ class _Handler(BaseHTTPRequestHandler):
         repo_id, name = "/".join(parts[:2]), "/".join(parts[2:])
         data = self._served(repo_id, name, self.fake.repos[repo_id].content(name))
         start = 0
-        wanted = self.headers.get("Range")
+        wanted = None if self.fake.ignore_range else self.headers.get("Range")
         if wanted:
             start = int(wanted.removeprefix("bytes=").split("-")[0])
             if start >= len(data):

@@ -235,3 +235,38 @@ def test_list_shows_a_checkpoint_directory_given_in_the_settings(
         (given / name).write_bytes(b"x")
     row = listed(lambda *a, **e: models_cli(*a, VOICEBUS_XTTS_MODEL_DIR=str(given), **e))["xtts"]
     assert (row["status"], row["path"]) == ("local", str(given))
+
+
+def partial_file(models_dir: Path, fake_hub: FakeHub, name: str) -> Path:
+    etag = fake_hub.sha256(XTTS, name)
+    partial = models_dir / "models--coqui--XTTS-v2" / "blobs" / f"{etag}.incomplete"
+    partial.parent.mkdir(parents=True)
+    return partial
+
+
+def test_a_download_finished_before_an_interruption_is_installed_without_refetching(
+    fake_hub: FakeHub, models_cli: ModelsCli, models_dir: Path
+) -> None:
+    """Killed after the last byte but before installing: the server has nothing left (416)."""
+    repo = fake_hub.repos[XTTS] = xtts_repo()
+    partial_file(models_dir, fake_hub, "model.pth").write_bytes(repo.files["model.pth"])  # type: ignore[arg-type]
+
+    result = models_cli("pull", "xtts")
+
+    assert result.exit_code == 0, result.output
+    (get,) = fake_hub.requests("GET", "/cdn/coqui/XTTS-v2/model.pth")
+    assert get.range == f"bytes={len(repo.files['model.pth'])}-"
+    assert snapshot_files(models_dir, XTTS, repo.commit)["model.pth"] == repo.files["model.pth"]
+
+
+def test_a_server_ignoring_range_restarts_the_file_from_zero(
+    fake_hub: FakeHub, models_cli: ModelsCli, models_dir: Path
+) -> None:
+    repo = fake_hub.repos[XTTS] = xtts_repo()
+    fake_hub.ignore_range = True
+    partial_file(models_dir, fake_hub, "model.pth").write_bytes(b"stale half of another try")
+
+    result = models_cli("pull", "xtts")
+
+    assert result.exit_code == 0, result.output
+    assert snapshot_files(models_dir, XTTS, repo.commit)["model.pth"] == repo.files["model.pth"]
