@@ -3,14 +3,15 @@
 ``HEAD``/``GET /<repo>/resolve/<revision>/<path>`` answer as the Hub does: ``X-Repo-Commit``;
 large (LFS) files redirect (302) to a "CDN" on another host name (``localhost`` instead of
 ``127.0.0.1``) with ``X-Linked-Etag`` (their sha256) and ``X-Linked-Size``; small files answer
-directly with ``ETag`` (their git blob id). Errors carry ``X-Error-Code``. The CDN honours
-``Range`` (unless told to ignore it). Faults on demand: cut a file's connection once
-mid-body, or serve it corrupted.
+directly with ``ETag`` (their git blob id), gzipped when the client accepts it. Errors
+carry ``X-Error-Code``. The CDN honours ``Range`` (unless told to ignore it). Faults on
+demand: cut a file's connection once mid-body, or serve it corrupted.
 Every request is recorded (method, path, Range, whether a token came along).
 """
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import threading
 from dataclasses import dataclass, field
@@ -133,13 +134,19 @@ class _Handler(BaseHTTPRequestHandler):
     def _file(self, repo_id: str, repo: FakeRepo, name: str, body: bool) -> None:
         data = repo.content(name)
         if len(data) < LFS_FROM_BYTES:
+            served = self._served(repo_id, name, data)
+            zipped = "gzip" in self.headers.get("Accept-Encoding", "")  # as a CDN may do
+            if zipped:
+                served = gzip.compress(served)
             self.send_response(200)
             self.send_header("X-Repo-Commit", repo.commit)
             self.send_header("ETag", f'"{git_blob_id(data)}"')
-            self.send_header("Content-Length", str(len(data)))
+            self.send_header("Content-Length", str(len(served)))
+            if zipped:
+                self.send_header("Content-Encoding", "gzip")
             self.end_headers()
             if body:
-                self.wfile.write(self._served(repo_id, name, data))
+                self.wfile.write(served)
             return
         sha = self.fake.sha256(repo_id, name)
         self.send_response(302)
