@@ -2,7 +2,8 @@
 voice (``conds.pt``).
 
 ``ChatterboxTTS.from_local`` / ``ChatterboxTurboTTS.from_local`` load a local directory or the
-Hugging Face cache, offline. Conditioning is made once per reference clip with the model's own
+model store, offline (``voicebus models pull chatterbox`` fills it; with ``auto_pull`` the
+engine pulls the weights itself). Conditioning is made once per reference clip with the model's own
 ``prepare_conditionals`` and kept in a bounded LRU. The model keeps its conditioning as state,
 so one lock serialises conditioning and generation in a worker.
 """
@@ -32,7 +33,6 @@ from engines.cloning import (
     ConditioningCache,
     LibraryView,
     check_speed,
-    find_model_dir,
     language_code,
     tensor_bytes,
 )
@@ -55,19 +55,21 @@ class ChatterboxEngine:
         streaming=False, cloning=True, instructions=False, speed=False
     )
     model_class: ClassVar[Any] = ChatterboxTTS
-    required_files: ClassVar[list[str]] = [
-        "ve.safetensors",
-        "t3_cfg.safetensors",
-        "s3gen.safetensors",
-        "tokenizer.json",
-    ]
     min_clip_seconds: ClassVar[float] = 0.0
     label: ClassVar[str] = "Chatterbox"
 
-    def __init__(self, settings: ChatterboxSettings, library: LibraryView | None = None) -> None:
+    def __init__(
+        self,
+        settings: ChatterboxSettings,
+        library: LibraryView | None = None,
+        *,
+        weights: tuple[Path, str] | None = None,
+    ) -> None:
+        """``weights``: (checkpoint directory, commit) already located (``engines.chatterbox``)."""
         self.settings = settings
         self.device = resolve_device(settings.chatterbox_device)
-        model_dir, self.model_id = self._model_dir(settings)
+        model_dir, self.revision = weights or settings.weights_location(self.name)
+        self.model_id = self._model_id(settings, model_dir)
         self.version = importlib.metadata.version("chatterbox-tts")
         self.model = self.model_class.from_local(model_dir, self.device)
         self.sample_rate = int(self.model.sr)
@@ -89,10 +91,10 @@ class ChatterboxEngine:
             "yes" if self._builtin is not None else "no",
         )
 
-    def _model_dir(self, settings: ChatterboxSettings) -> tuple[Path, str]:
-        given, model_id = settings.chatterbox_model_dir, settings.chatterbox_model_id
-        found = find_model_dir(given, model_id, self.required_files)
-        return found, model_id if given is None else str(found)
+    def _model_id(self, settings: ChatterboxSettings, model_dir: Path) -> str:
+        """The repository id, or the directory when one was given in the settings."""
+        given = settings.chatterbox_model_dir
+        return settings.chatterbox_model_id if given is None else str(model_dir)
 
     def memory_bytes(self) -> int:
         return memory_bytes(self.device)
@@ -183,18 +185,12 @@ class ChatterboxTurboEngine(ChatterboxEngine):
 
     name = "chatterbox-turbo"
     model_class = ChatterboxTurboTTS
-    required_files: ClassVar[list[str]] = [
-        "ve.safetensors",
-        "t3_turbo_v1.safetensors",
-        "s3gen_meanflow.safetensors",
-    ]
     min_clip_seconds = 5.0
     label = "Chatterbox Turbo"
 
-    def _model_dir(self, settings: ChatterboxSettings) -> tuple[Path, str]:
-        given, model_id = settings.chatterbox_turbo_model_dir, settings.chatterbox_turbo_model_id
-        found = find_model_dir(given, model_id, self.required_files)
-        return found, model_id if given is None else str(found)
+    def _model_id(self, settings: ChatterboxSettings, model_dir: Path) -> str:
+        given = settings.chatterbox_turbo_model_dir
+        return settings.chatterbox_turbo_model_id if given is None else str(model_dir)
 
     def _generate_options(self) -> dict[str, float]:
         # Turbo ignores (and warns about) exaggeration, cfg weight and min_p.

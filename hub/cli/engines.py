@@ -30,8 +30,10 @@ def engines(ctx: click.Context, as_json: bool, nats_url: str | None) -> None:
         click.echo("no engine is running (start one with 'voicebus up')", err=True)
     for w in workers:
         warm = " keep-warm" if w.keep_warm else ""
+        model = f" model={w.model}" if w.model else ""
+        revision = f"@{w.revision[:12]}" if w.revision else ""
         click.echo(
-            f"{w.engine:10} {w.instance:20} {w.state.value:9}{warm} {w.device:5} "
+            f"{w.engine:10} {w.instance:20} {w.state.value:9}{warm} {w.device:5}{model}{revision} "
             f"voices={len(w.voices)} in_flight={w.in_flight} queued={w.queued} "
             f"served={w.served} failed={w.failed} host={w.host} pid={w.pid}"
         )

@@ -14,6 +14,7 @@ from hub.cli.common import NATS_HELP, one_line_errors, run
 from hub.cli.engines import engines
 from hub.cli.jobs import jobs
 from hub.cli.keys import keys
+from hub.cli.models import models
 from hub.cli.options import SET_HELP, given, parse_assignments
 from hub.cli.plugin_commands import adapter, engine
 from hub.cli.status import status
@@ -53,6 +54,7 @@ def main(config: Path | None, log_level: str, debug: bool) -> None:
         datefmt="%H:%M:%S",
     )
     logging.getLogger("nats").setLevel(logging.WARNING)
+    logging.getLogger("httpx2").setLevel(logging.WARNING)  # a line per request otherwise
 
 
 @main.command()
@@ -133,7 +135,7 @@ def say(
     click.echo(f"wrote {output}: {stats}", err=True)
 
 
-for command in (adapter, engine, voices, engines, status, jobs, keys):
+for command in (adapter, engine, voices, engines, status, jobs, keys, models):
     main.add_command(command)
 for name, command in plugins.commands().items():  # e.g. an adapter's own command
     main.add_command(command, name)

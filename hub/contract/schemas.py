@@ -198,6 +198,11 @@ class EngineAnnouncement(_Message):
     capabilities: EngineCapabilities = EngineCapabilities()
     device: str = "cpu"
     model: str = Field(default="", description="Model id or checkpoint the engine serves.")
+    revision: str = Field(
+        default="",
+        description="Commit of the weights the model was loaded from ('' when unknown, e.g. "
+        "a local checkpoint directory).",
+    )
     memory_bytes: int = Field(default=0, description="Memory the model holds (GPU or RAM).")
     state: EngineState = EngineState.WARM
     keep_warm: bool = False

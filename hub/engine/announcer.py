@@ -90,6 +90,7 @@ class Announcer:
             capabilities=self._engine.capabilities,
             device=self._engine.device,
             model=str(getattr(self._engine, "model_id", "")),
+            revision=str(getattr(self._engine, "revision", "")),
             memory_bytes=self._memory_bytes(),
             state=EngineState.STOPPING if stats.stopping else lifecycle.state,
             keep_warm=lifecycle.keep_warm,
