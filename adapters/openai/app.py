@@ -19,6 +19,8 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from adapters.asgi_server import AsgiServer
 from adapters.openai import (
+    api_docs,
+    engines_routes,
     errors,
     health,
     metrics,
@@ -27,6 +29,7 @@ from adapters.openai import (
     speech,
     voice_library,
     voices,
+    web_page,
 )
 from adapters.openai.context import AdapterContext
 from adapters.openai.http_guard import guarded_protocol
@@ -68,10 +71,23 @@ def create_app(settings: OpenAISettings, hub: HubClient) -> FastAPI:
         version=importlib.metadata.version("voicebus"),
         description=_DESCRIPTION,
         lifespan=lifespan,
+        docs_url=None,  # api_docs serves /docs with local assets (and no /redoc)
+        redoc_url=None,
     )
     app.state.voicebus = context
     errors.install(app)
-    for module in (speech, models, voices, voice_library, provider, health, metrics):
+    for module in (
+        speech,
+        models,
+        voices,
+        voice_library,
+        provider,
+        health,
+        metrics,
+        engines_routes,
+        api_docs,
+        web_page,
+    ):
         app.include_router(module.router)
     app.add_middleware(
         BodyLimitMiddleware,

@@ -1,0 +1,63 @@
+// The voicebus web page: wires the panels together and asks for an API key when the hub
+// wants one (kept in sessionStorage, sent as Authorization: Bearer).
+
+import { apiKey, apiPaths, onKeyNeeded } from "./api.js";
+import { byId, say } from "./dom.js";
+import { onWorkers, startEngines } from "./engines.js";
+import { startExtras } from "./extras.js";
+import { libraryRender, onLibraryChange, refreshLibrary, startLibrary } from "./library.js";
+import { startSpeak } from "./speak.js";
+import { refreshVoices, startVoicePicker } from "./voices.js";
+
+let pendingKey = null;
+
+// One dialog for every request that got a 401 at the same time.
+function askForKey(error) {
+  pendingKey ??= new Promise((resolve) => {
+    const dialog = byId("key-dialog");
+    byId("key-reason").textContent = apiKey.get()
+      ? `The hub refused the key: ${error.message}`
+      : "This hub asks for an API key.";
+    byId("key-form").addEventListener("submit", () => {
+      apiKey.set(byId("api-key").value.trim());
+      byId("api-key").value = "";
+      byId("forget-key").hidden = false;
+      pendingKey = null;
+      resolve();
+    }, { once: true });
+    dialog.showModal();
+  });
+  return pendingKey;
+}
+
+function voicesEveryChange() {
+  let live = "";
+  onWorkers((workers) => {
+    const routable = workers.filter((w) => !w.paused && w.state !== "stopping");
+    const now = JSON.stringify(routable.map((w) => [w.instance, w.voices]));
+    libraryRender();
+    if (now === live) return;
+    live = now;
+    refreshVoices().catch(() => {});
+  });
+}
+
+async function start() {
+  onKeyNeeded(askForKey);
+  byId("forget-key").hidden = !apiKey.get();
+  byId("forget-key").addEventListener("click", () => {
+    apiKey.clear();
+    byId("forget-key").hidden = true;
+  });
+  startSpeak();
+  startVoicePicker();
+  startLibrary();
+  onLibraryChange(() => refreshVoices().catch(() => {}));
+  voicesEveryChange();
+  refreshVoices().catch((failure) => say(byId("speak-error"), failure.message));
+  startEngines();
+  await refreshLibrary();
+  startExtras(await apiPaths());
+}
+
+start();
