@@ -184,3 +184,35 @@ async def test_dark_mode_and_keyboard_focus(
     assert outline == "solid"  # focus is visible
     await watched.screenshot("page-dark")
     assert watched.problems() == [] and watched.outside == []
+
+
+async def test_jobs_and_cache_panels_follow_the_api(
+    watched: WatchedPage, web_server: RunningAdapter
+) -> None:
+    """Each optional panel shows when its routes exist (the jobs and cache parts of the
+    hub), and stays hidden, with its link, when they do not."""
+    async with web_server.http() as http:
+        paths = set((await http.get("/openapi.json")).json()["paths"])
+    page = await _open(watched, web_server)
+    await page.locator("#engine-list .engine").first.wait_for()
+    for part, path in (("jobs", "/v1/audio/jobs"), ("cache", "/v1/cache")):
+        panel = page.locator(f"section#{part}")
+        link = page.get_by_role("link", name=part.capitalize())
+        if path in paths:
+            await expect(panel).to_be_visible()
+            await expect(link).to_be_visible()
+        else:
+            await expect(panel).to_be_hidden()
+            await expect(link).to_have_count(0)  # hidden links are out of the a11y tree
+    if "/v1/cache" in paths:
+        await expect(page.locator("#cache-stats")).to_contain_text("Entries")
+        await page.get_by_role("button", name="Clear the cache").click()
+        await expect(page.locator("#cache-status")).to_contain_text("Deleted")
+        await watched.screenshot("cache", "#cache")
+    if "/v1/audio/jobs" in paths:
+        await page.get_by_label("Text").fill(story(2))
+        await page.get_by_role("button", name="Make it as a job").click()
+        download = page.locator("#job-list button", has_text="Download job")
+        await expect(download.first).to_be_visible(timeout=60_000)
+        await watched.screenshot("jobs", "#jobs")
+    assert watched.problems() == [] and watched.outside == []
