@@ -13,18 +13,27 @@ let pendingKey = null;
 
 // One dialog for every request that got a 401 at the same time.
 function askForKey(error) {
-  pendingKey ??= new Promise((resolve) => {
+  pendingKey ??= new Promise((resolve, reject) => {
     const dialog = byId("key-dialog");
+    const form = byId("key-form");
+    const cancel = () => {
+      form.removeEventListener("submit", submit);
+      pendingKey = null;
+      reject(error); // Escape: the request fails with the hub's own words
+    };
     byId("key-reason").textContent = apiKey.get()
       ? `The hub refused the key: ${error.message}`
       : "This hub asks for an API key.";
-    byId("key-form").addEventListener("submit", () => {
+    const submit = () => {
+      dialog.removeEventListener("cancel", cancel);
       apiKey.set(byId("api-key").value.trim());
       byId("api-key").value = "";
       byId("forget-key").hidden = false;
       pendingKey = null;
       resolve();
-    }, { once: true });
+    };
+    form.addEventListener("submit", submit, { once: true });
+    dialog.addEventListener("cancel", cancel, { once: true });
     dialog.showModal();
   });
   return pendingKey;

@@ -133,6 +133,7 @@ async function toggleRecording() {
     stream.getTracks().forEach((track) => track.stop());
     recording = null;
     button.textContent = "Record a clip";
+    byId("record-time").textContent = "";
     button.setAttribute("aria-pressed", "false");
     byId("clone-file").value = "";
     showPreview(recorded);
@@ -141,7 +142,15 @@ async function toggleRecording() {
   recorder.start();
   button.textContent = "Stop recording";
   button.setAttribute("aria-pressed", "true");
-  say(byId("library-status"), "Recording… read a few sentences, then stop.");
+  const began = performance.now();
+  const tick = () => {
+    if (!recording) return;
+    const elapsed = seconds((performance.now() - began) / 1000);
+    byId("record-time").textContent = `Recording: ${elapsed}`;
+    requestAnimationFrame(tick);
+  };
+  say(byId("library-status"), "Recording… read a few sentences (3 to 30 s), then stop.");
+  tick();
 }
 
 export function startLibrary() {

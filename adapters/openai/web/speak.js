@@ -67,8 +67,7 @@ function report(status, received, started, first, sink) {
   say(status, `Making speech: ${parts.join(", ")}…`);
 }
 
-async function readAll(response, sink, status) {
-  const started = performance.now();
+async function readAll(response, sink, status, started) {
   const chunks = [];
   let received = 0;
   let first = null;
@@ -105,13 +104,14 @@ function offerDownload(blob, format) {
 }
 
 async function speak(player, status, error) {
+  const started = performance.now();
   const body = speechBody();
   const controller = new AbortController();
   current = { controller };
   const sink = streams(body.response_format) ? mediaSourceSink(player) : null;
   say(status, "Asking the hub…");
   const response = await request("/v1/audio/speech", { method: "POST", json: body, signal: controller.signal });
-  const chunks = await readAll(response, sink, status);
+  const chunks = await readAll(response, sink, status, started);
   const blob = new Blob(chunks, { type: TYPES[body.response_format] });
   if (!sink && body.response_format !== "pcm") {
     player.src = URL.createObjectURL(blob);

@@ -17,10 +17,12 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.async_api import Browser, ConsoleMessage, Page, Route, async_playwright
 
+from hub.audio import wav_bytes
 from hub.client import HubClient
 from hub.process.natsserver import NatsServer
 from tests.adapters.openai.support import RunningAdapter, adapter_settings, running_adapter
 from tests.conftest import DEFAULT_VOICE, PrivateBus
+from tests.helpers import collect, story
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -37,15 +39,30 @@ ARTIFACTS = Path(__file__).resolve().parents[4] / "test-artifacts" / "web"
 LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
 WEB_BUCKET = "web-page-voices"
 API_KEY = "web-test-key"
+MICROPHONE_TEXT = story(2)
 
 
 @pytest.fixture(scope="session")
-async def browser() -> AsyncIterator[Browser]:
+async def microphone(web_hub: HubClient, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """What the browser's (fake) microphone hears: Piper reading :data:`MICROPHONE_TEXT`."""
+    stream = await web_hub.open(MICROPHONE_TEXT, DEFAULT_VOICE)
+    path = tmp_path_factory.mktemp("microphone") / "speech.wav"
+    path.write_bytes(wav_bytes(await collect(stream), stream.sample_rate))
+    return path
+
+
+@pytest.fixture(scope="session")
+async def browser(microphone: Path) -> AsyncIterator[Browser]:
     if shutil.which(CHROMIUM) is None:
         pytest.fail(f"{CHROMIUM} is missing: run 'make system-packages' (requirements/debian.lock)")
+    media = [
+        "--use-fake-ui-for-media-stream",  # grant the microphone without asking
+        "--use-fake-device-for-media-stream",
+        f"--use-file-for-fake-audio-capture={microphone}",
+    ]
     async with async_playwright() as playwright:
         launched = await playwright.chromium.launch(
-            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS + media, headless=True
         )
         yield launched
         await launched.close()

@@ -126,6 +126,32 @@ async def test_uploading_a_clip_adds_a_voice(
     assert watched.problems() == [] and watched.outside == []
 
 
+async def test_recording_a_clip_adds_a_voice(
+    watched: WatchedPage, web_server: RunningAdapter, web_hub: HubClient
+) -> None:
+    page = await _open(watched, web_server)
+    await page.get_by_role("button", name="Record a clip").click()
+    stop = page.get_by_role("button", name="Stop recording")
+    await expect(stop).to_have_attribute("aria-pressed", "true")
+    await page.wait_for_function(
+        "parseFloat(document.getElementById('record-time').textContent.split(': ')[1]) >= 4"
+    )  # the library wants 3 s at least
+    await stop.click()
+    await expect(page.locator("#clone-preview")).to_be_visible()
+    await expect(page.locator("#library-status")).to_contain_text("Recorded")
+    await page.get_by_label("Name").fill("web-recorded")
+    await page.get_by_role("button", name="Add the voice").click()
+    try:
+        await expect(page.locator("#library-status")).to_contain_text("Added web-recorded")
+        meta = await (await web_hub.library()).get_meta("web-recorded")
+        assert meta.duration_seconds >= 3.5
+        await watched.screenshot("library-recorded", "#library")
+    finally:
+        async with web_server.http() as http:
+            await http.delete("/v1/voices/web-recorded")
+    assert watched.problems() == [] and watched.outside == []
+
+
 async def test_unloading_an_engine_shows_it_unloaded(
     watched: WatchedPage, web_server: RunningAdapter
 ) -> None:
