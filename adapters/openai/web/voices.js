@@ -11,7 +11,7 @@ let clones = [];
 // An option's value says which engine to ask (as the model) and which voice.
 export function selectedVoice() {
   const option = picker().selectedOptions[0];
-  if (!option) return null;
+  if (!option || !option.dataset.voice) return null;
   return { voice: option.dataset.voice, model: option.dataset.model };
 }
 
@@ -57,7 +57,10 @@ function render() {
   }
   if ([...select.options].some((option) => option.value === previous)) select.value = previous;
   select.disabled = select.options.length === 0;
-  if (select.disabled) select.append(el("option", { text: "no voice is live", value: "" }));
+  if (select.disabled) {
+    const text = filter && cards.length ? "no voice matches the search" : "no voice is live";
+    select.append(el("option", { text, value: "" }));
+  }
 }
 
 export async function refreshVoices() {

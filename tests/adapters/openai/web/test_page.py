@@ -76,6 +76,31 @@ async def test_speak_plays_speech_of_the_text(
     assert watched.problems() == [] and watched.outside == []
 
 
+async def test_wav_plays_once_complete(watched: WatchedPage, web_server: RunningAdapter) -> None:
+    page = await _open(watched, web_server)
+    await page.get_by_label("Text").fill(SENTENCE)
+    await page.get_by_label("Format").select_option("wav")
+    await page.get_by_role("button", name="Speak").click()
+    await page.wait_for_function("document.getElementById('player').currentTime > 0.3")
+    await expect(page.locator("#download")).to_have_attribute("download", "speech.wav")
+    wav = await _downloadable(page)
+    assert wav[:4] == b"RIFF" and wav[8:12] == b"WAVE"
+    assert watched.problems() == [] and watched.outside == []
+
+
+async def test_stop_ends_a_long_speech(watched: WatchedPage, web_server: RunningAdapter) -> None:
+    page = await _open(watched, web_server)
+    await page.get_by_label("Text").fill(story(40))
+    await page.get_by_role("button", name="Speak").click()
+    await page.wait_for_function("document.getElementById('player').currentTime > 0")
+    await page.get_by_role("button", name="Stop").click()
+    await expect(page.locator("#speak-status")).to_have_text("Stopped.")
+    await expect(page.locator("#speak-error")).to_be_empty()
+    await expect(page.get_by_role("button", name="Speak")).to_be_enabled()
+    assert await page.evaluate("document.getElementById('player').paused")
+    assert watched.problems() == [] and watched.outside == []
+
+
 async def test_bad_request_shows_the_error_in_words(
     watched: WatchedPage, web_server: RunningAdapter
 ) -> None:
