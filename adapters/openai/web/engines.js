@@ -80,17 +80,20 @@ function fill(list) {
   }
 }
 
-function describeResult(result, what) {
+const DONE = { load: "Loaded", unload: "Unloaded", "keep-warm": "Keep-warm set for",
+  "pause-gpu": "Paused", "resume-gpu": "Resumed" };
+
+function describeResult(result, action) {
   if (!result.engines.length) return "No engine runs on a GPU: nothing to do.";
   const states = result.data.map((w) => `${w.instance} is ${w.state}`).join(", ");
-  return `${what} ${result.engines.join(", ")}: ${states}.`;
+  return `${DONE[action]} ${result.engines.join(", ")}: ${states}.`;
 }
 
 async function act(name, action, body = undefined) {
   const path = name ? `/v1/engines/${encodeURIComponent(name)}/${action}` : `/v1/engines/${action}`;
   const status = byId("engines-status");
   say(byId("engines-error"), "");
-  say(status, `${action} ${name || ""}: waiting for the workers…`);
+  say(status, `${action} ${name || "GPU engines"}: waiting for the workers…`);
   try {
     const result = await sendJson(path, "POST", body);
     say(status, describeResult(result, action), "ok");
