@@ -32,17 +32,52 @@ function streams(format) {
 
 function appended(buffer, chunk) {
   return new Promise((resolve, reject) => {
-    buffer.addEventListener("updateend", resolve, { once: true });
-    buffer.addEventListener("error", () => reject(new Error("the browser could not play it")), { once: true });
+    const done = () => {
+      buffer.removeEventListener("error", failed);
+      resolve();
+    };
+    const failed = () => {
+      buffer.removeEventListener("updateend", done);
+      reject(new Error("The browser could not play this audio."));
+    };
+    buffer.addEventListener("updateend", done, { once: true });
+    buffer.addEventListener("error", failed, { once: true });
     buffer.appendBuffer(chunk);
   });
+}
+
+// pcm is headerless 24 kHz mono s16le (OpenAI's definition): wrapped in a WAV header to play.
+const PCM_RATE = 24000;
+
+function wavOf(pcm) {
+  const header = new DataView(new ArrayBuffer(44));
+  const text = (offset, value) => [...value].forEach((c, i) => header.setUint8(offset + i, c.charCodeAt(0)));
+  text(0, "RIFF");
+  header.setUint32(4, 36 + pcm.size, true);
+  text(8, "WAVEfmt ");
+  header.setUint32(16, 16, true);
+  header.setUint16(20, 1, true); // PCM
+  header.setUint16(22, 1, true); // mono
+  header.setUint32(24, PCM_RATE, true);
+  header.setUint32(28, PCM_RATE * 2, true);
+  header.setUint16(32, 2, true);
+  header.setUint16(34, 16, true);
+  text(36, "data");
+  header.setUint32(40, pcm.size, true);
+  return new Blob([header, pcm], { type: "audio/wav" });
+}
+
+// The player's previous object URL is let go before it gets a new one.
+function playFrom(player, url) {
+  if (player.src.startsWith("blob:")) URL.revokeObjectURL(player.src);
+  player.src = url;
 }
 
 // Playback through MediaSource: returns a sink the reader feeds, started before any await
 // so that play() still counts as the user's click.
 function mediaSourceSink(player) {
   const source = new MediaSource();
-  player.src = URL.createObjectURL(source);
+  playFrom(player, URL.createObjectURL(source));
   const opened = new Promise((resolve) => source.addEventListener("sourceopen", resolve, { once: true }));
   player.play().catch(() => {});
   let buffer = null;
@@ -113,8 +148,9 @@ async function speak(player, status, error) {
   const response = await request("/v1/audio/speech", { method: "POST", json: body, signal: controller.signal });
   const chunks = await readAll(response, sink, status, started);
   const blob = new Blob(chunks, { type: TYPES[body.response_format] });
-  if (!sink && body.response_format !== "pcm") {
-    player.src = URL.createObjectURL(blob);
+  if (!sink) {
+    const playable = body.response_format === "pcm" ? wavOf(blob) : blob;
+    playFrom(player, URL.createObjectURL(playable));
     await player.play().catch(() => {});
   }
   offerDownload(blob, body.response_format);

@@ -76,15 +76,20 @@ async def test_speak_plays_speech_of_the_text(
     assert watched.problems() == [] and watched.outside == []
 
 
-async def test_wav_plays_once_complete(watched: WatchedPage, web_server: RunningAdapter) -> None:
+async def test_wav_and_pcm_play_once_complete(
+    watched: WatchedPage, web_server: RunningAdapter
+) -> None:
     page = await _open(watched, web_server)
     await page.get_by_label("Text").fill(SENTENCE)
-    await page.get_by_label("Format").select_option("wav")
-    await page.get_by_role("button", name="Speak").click()
-    await page.wait_for_function("document.getElementById('player').currentTime > 0.3")
-    await expect(page.locator("#download")).to_have_attribute("download", "speech.wav")
-    wav = await _downloadable(page)
-    assert wav[:4] == b"RIFF" and wav[8:12] == b"WAVE"
+    for fmt in ("wav", "pcm"):
+        await page.get_by_label("Format").select_option(fmt)
+        await page.get_by_role("button", name="Speak").click()
+        await expect(page.locator("#download")).to_have_attribute("download", f"speech.{fmt}")
+        await page.wait_for_function("document.getElementById('player').currentTime > 0.3")
+        audio = await _downloadable(page)
+        assert (audio[:4] == b"RIFF") == (fmt == "wav")  # pcm downloads raw, as it came
+    seconds = await page.evaluate("document.getElementById('player').duration")
+    assert abs(seconds - len(audio) / 48000) < 0.05  # 24 kHz 16-bit mono, wrapped to play
     assert watched.problems() == [] and watched.outside == []
 
 
@@ -266,4 +271,43 @@ async def test_jobs_and_cache_panels_follow_the_api(
         download = page.locator("#job-list button", has_text="Download job")
         await expect(download.first).to_be_visible(timeout=60_000)
         await watched.screenshot("jobs", "#jobs")
+    assert watched.problems() == [] and watched.outside == []
+
+
+_UNLABELLED = """() => [...document.querySelectorAll("input, select, textarea, button")]
+  .filter((control) => !control.closest("[hidden]"))
+  .filter((control) => !(control.labels && control.labels.length)
+    && !control.getAttribute("aria-label") && !control.textContent.trim())
+  .map((control) => control.outerHTML)"""
+
+
+async def test_every_control_is_labelled_and_speak_works_from_the_keyboard(
+    watched: WatchedPage, web_server: RunningAdapter
+) -> None:
+    page = await _open(watched, web_server)
+    await page.locator("#engine-list .engine").first.wait_for()
+    assert await page.evaluate(_UNLABELLED) == []
+    await page.get_by_label("Text").focus()
+    await page.keyboard.type(" And from the keyboard.")
+    for _ in range(4):  # find a voice, voice, speed, format
+        await page.keyboard.press("Tab")
+    await expect(page.get_by_label("Format")).to_be_focused()
+    await page.keyboard.press("Tab")
+    await expect(page.get_by_role("button", name="Speak")).to_be_focused()
+    await page.keyboard.press("Enter")
+    await expect(page.locator("#speak-status")).to_contain_text("Done")
+    assert watched.problems() == [] and watched.outside == []
+
+
+async def test_a_bus_without_engines_is_explained(
+    watched: WatchedPage, empty_bus_server: RunningAdapter
+) -> None:
+    page = watched.page
+    await page.goto(empty_bus_server.url + "/")
+    await expect(page.locator("#engine-list")).to_contain_text("No engine is running")
+    await expect(page.locator("#voice")).to_be_disabled()
+    await expect(page.locator("#voice")).to_contain_text("no voice is live")
+    await page.get_by_role("button", name="Speak").click()
+    await expect(page.locator("#speak-error")).to_contain_text("No voice is live")
+    await watched.screenshot("no-engines")
     assert watched.problems() == [] and watched.outside == []
