@@ -8,20 +8,39 @@ are on, so the page itself needs none: it holds no data and no secret. See docs/
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from fastapi import APIRouter
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.responses import Response
+from starlette.types import Scope
 
 WEB_DIRECTORY = Path(__file__).with_name("web")
 WEB_URL = "/web"
+REVALIDATE = {"Cache-Control": "no-cache"}
+"""Browsers keep the files but ask (ETag) each time, so an upgraded adapter's page is never
+mixed with the old one's scripts."""
+
+
+class PageFiles(StaticFiles):
+    def file_response(
+        self,
+        full_path: str | os.PathLike[str],
+        stat_result: os.stat_result,
+        scope: Scope,
+        status_code: int = 200,
+    ) -> Response:
+        response = super().file_response(full_path, stat_result, scope, status_code)
+        response.headers.update(REVALIDATE)
+        return response
+
 
 router = APIRouter(include_in_schema=False)
-router.mount(WEB_URL, StaticFiles(directory=WEB_DIRECTORY), name="web")
+router.mount(WEB_URL, PageFiles(directory=WEB_DIRECTORY), name="web")
 
 
 @router.get("/")
 async def index() -> FileResponse:
-    # no-cache: a browser revalidates, so an upgraded adapter serves its new page at once
-    return FileResponse(WEB_DIRECTORY / "index.html", headers={"Cache-Control": "no-cache"})
+    return FileResponse(WEB_DIRECTORY / "index.html", headers=REVALIDATE)
