@@ -17,7 +17,13 @@ from pydantic import BaseModel, Field
 from adapters.openai.context import AdapterContext, Context, require_api_key
 from adapters.openai.errors import SERVER_ERROR, ApiError
 from hub.client import ControlAnswer
-from hub.contract.schemas import ControlAction, ControlCommand, EngineAnnouncement, StreamError
+from hub.contract.schemas import (
+    ControlAction,
+    ControlCommand,
+    EngineAnnouncement,
+    ErrorCode,
+    StreamError,
+)
 
 SCOPE = "admin"
 
@@ -126,6 +132,13 @@ async def _known_engine(ctx: AdapterContext, engine: str) -> str:
     return engine
 
 
+def _reason(failure: StreamError) -> str:
+    """A worker's reason in words; an internal error's text stays in that worker's log."""
+    if failure.code is ErrorCode.INTERNAL:
+        return "a worker hit an internal error (its log says why)"
+    return f"{failure.message} ({failure.code.value})"
+
+
 async def _control(
     ctx: AdapterContext, engines: list[str], command: ControlCommand
 ) -> ControlResult:
@@ -136,7 +149,7 @@ async def _control(
         answers += await ctx.hub.control(engine, command, CONTROL_TIMEOUT)
     failures = [a for a in answers if isinstance(a, StreamError)]
     if failures:
-        reasons = "; ".join(f"{f.message} ({f.code.value})" for f in failures)
+        reasons = "; ".join(_reason(f) for f in failures)
         raise ApiError(
             500, f"The command failed: {reasons}.", code="control_failed", type=SERVER_ERROR
         )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from adapters.openai.engines_routes import _reason
+from hub.contract.schemas import ErrorCode, StreamError
 from tests.adapters.openai.support import RunningAdapter
 
 
@@ -71,3 +73,10 @@ async def test_engines_need_the_key_when_keys_are_on(keyed_server: RunningAdapte
         keyed = await http.get("/v1/engines", headers={"Authorization": "Bearer web-test-key"})
     assert anonymous.status_code == 401 and control.status_code == 401
     assert keyed.status_code == 200 and keyed.json()["data"]
+
+
+def test_a_workers_internal_error_text_stays_in_its_log() -> None:
+    internal = StreamError(request_id="", code=ErrorCode.INTERNAL, message="at /srv/model.py:12")
+    refused = StreamError(request_id="", code=ErrorCode.INVALID_REQUEST, message="keep_warm?")
+    assert "/srv" not in _reason(internal) and "internal error" in _reason(internal)
+    assert _reason(refused) == "keep_warm? (invalid_request)"
