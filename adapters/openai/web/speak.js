@@ -17,13 +17,15 @@ let current = null; // { controller } of the speech being made
 export function speechBody() {
   const choice = selectedVoice();
   if (!choice) throw new ApiError(0, "No voice is live: start an engine, then pick a voice.");
-  return {
+  const body = {
     model: choice.model,
     voice: choice.voice,
     input: byId("text").value,
     speed: Number(byId("speed").value),
     response_format: byId("format").value,
   };
+  if (choice.speaker) body.speaker = choice.speaker;
+  return body;
 }
 
 function streams(format) {

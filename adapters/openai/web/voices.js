@@ -12,7 +12,19 @@ let clones = [];
 export function selectedVoice() {
   const option = picker().selectedOptions[0];
   if (!option || !option.dataset.voice) return null;
-  return { voice: option.dataset.voice, model: option.dataset.model };
+  const speaker = byId("speaker-field").hidden ? null : byId("speaker").value || null;
+  return { voice: option.dataset.voice, model: option.dataset.model, speaker };
+}
+
+// A voice with several speakers (e.g. Piper's multi-speaker models) offers them.
+function showSpeakers() {
+  const option = picker().selectedOptions[0];
+  const speakers = option && option.dataset.speakers ? JSON.parse(option.dataset.speakers) : [];
+  const select = byId("speaker");
+  const previous = select.value;
+  select.replaceChildren(...speakers.map((name) => el("option", { value: name, text: name })));
+  if (speakers.includes(previous)) select.value = previous;
+  byId("speaker-field").hidden = speakers.length === 0;
 }
 
 function groups() {
@@ -21,7 +33,9 @@ function groups() {
     const language = card.languages[0] || "any language";
     const label = `${card.engine} · ${language}`;
     if (!grouped.has(label)) grouped.set(label, []);
-    grouped.get(label).push({ voice: card.name, model: card.engine, text: describe(card) });
+    grouped.get(label).push({
+      voice: card.name, model: card.engine, text: describe(card), speakers: card.speakers,
+    });
   }
   const live = new Set(cards.map((card) => card.name));
   const cloned = clones
@@ -51,11 +65,15 @@ function render() {
     const group = el("optgroup", { label });
     for (const v of shown) {
       const value = `${v.model}/${v.voice}`;
-      group.append(el("option", { value, "data-voice": v.voice, "data-model": v.model, text: v.text }));
+      const speakers = v.speakers && v.speakers.length ? JSON.stringify(v.speakers) : null;
+      group.append(el("option", {
+        value, "data-voice": v.voice, "data-model": v.model, "data-speakers": speakers, text: v.text,
+      }));
     }
     select.append(group);
   }
   if ([...select.options].some((option) => option.value === previous)) select.value = previous;
+  showSpeakers();
   select.disabled = select.options.length === 0;
   if (select.disabled) {
     const text = filter && cards.length ? "no voice matches the search" : "no voice is live";
@@ -77,4 +95,5 @@ export async function refreshVoices() {
 
 export function startVoicePicker() {
   byId("voice-filter").addEventListener("input", render);
+  picker().addEventListener("change", showSpeakers);
 }

@@ -13,9 +13,9 @@ from tests.adapters.openai.support import RunningAdapter
 from tests.adapters.openai.web.capture import BodyCapture
 from tests.adapters.openai.web.conftest import API_KEY, WatchedPage
 from tests.conftest import DEFAULT_VOICE
-from tests.helpers import assert_is_speech, collect, story
+from tests.helpers import STORY, assert_is_speech, collect, story
 
-SENTENCE = "The little boat sailed across the quiet lake at sunrise."
+SENTENCE = STORY[0]  # "The morning train left the station right on time."
 
 _READ_DOWNLOAD = """async () => {
   const blob = await (await fetch(document.getElementById("download").href)).blob();
