@@ -76,7 +76,8 @@ export async function getJson(path) {
 
 export async function sendJson(path, method, json) {
   const response = await request(path, { method, json });
-  return response.status === 204 ? null : response.json();
+  const text = await response.text();
+  return text ? JSON.parse(text) : null; // 204, or a 202 with no body
 }
 
 // The API's paths (from the OpenAPI document, which needs no key): optional parts of
