@@ -40,15 +40,25 @@ function workerRow(w) {
     el("td", { text: w.memory_bytes ? bytes(w.memory_bytes) : "—" }));
 }
 
+// One set of buttons per engine, kept across refreshes: a click that lands while the table
+// is redrawn still reaches its button.
+const controls = new Map();
+
 function engineControls(name, list) {
-  const keepWarm = list.every((w) => w.keep_warm);
+  if (!controls.has(name)) controls.set(name, newControls(name));
+  const box = controls.get(name);
+  box.querySelector('input[type="checkbox"]').checked = list.every((w) => w.keep_warm);
+  return box;
+}
+
+function newControls(name) {
   const id = `keep-warm-${name}`;
   return el("div", { class: "actions" },
     el("button", { type: "button", id: `load-${name}`, onclick: () => act(name, "load"),
       text: `Load ${name}` }),
     el("button", { type: "button", id: `unload-${name}`, class: "danger",
       onclick: () => act(name, "unload"), text: `Unload ${name}` }),
-    el("input", { type: "checkbox", id, checked: keepWarm,
+    el("input", { type: "checkbox", id,
       onchange: (event) => act(name, "keep-warm", { on: event.target.checked }) }),
     el("label", { for: id, text: `Keep ${name} warm (never unload when idle)` }));
 }

@@ -296,6 +296,16 @@ async def test_every_control_is_labelled_and_speak_works_from_the_keyboard(
     await expect(page.get_by_role("button", name="Speak")).to_be_focused()
     await page.keyboard.press("Enter")
     await expect(page.locator("#speak-status")).to_contain_text("Done")
+
+    load = page.get_by_role("button", name="Load piper", exact=True)
+    await load.focus()
+    served = page.locator('.engine[data-engine="piper"] tbody td').nth(7)
+    before = await served.text_content()
+    async with web_server.http() as http:
+        speech = {"model": "piper", "input": "Count this one.", "voice": "alloy"}
+        assert (await http.post("/v1/audio/speech", json=speech)).status_code == 200
+    await expect(served).not_to_have_text(before or "")  # the live refresh redrew the table
+    await expect(load).to_be_focused()  # and the keyboard focus stayed where it was
     assert watched.problems() == [] and watched.outside == []
 
 
