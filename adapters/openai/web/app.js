@@ -10,15 +10,19 @@ import { startSpeak } from "./speak.js";
 import { refreshVoices, startVoicePicker } from "./voices.js";
 
 let pendingKey = null;
+let declined = false; // Escape: no more dialogs from the live refreshes, a button instead
 
 // One dialog for every request that got a 401 at the same time.
 function askForKey(error) {
+  if (declined) return Promise.reject(error);
   pendingKey ??= new Promise((resolve, reject) => {
     const dialog = byId("key-dialog");
     const form = byId("key-form");
     const cancel = () => {
       form.removeEventListener("submit", submit);
       pendingKey = null;
+      declined = true;
+      byId("enter-key").hidden = false;
       reject(error); // Escape: the request fails with the hub's own words
     };
     byId("key-reason").textContent = apiKey.get()
@@ -57,6 +61,11 @@ async function start() {
   byId("forget-key").addEventListener("click", () => {
     apiKey.clear();
     byId("forget-key").hidden = true;
+  });
+  byId("enter-key").addEventListener("click", () => {
+    declined = false;
+    byId("enter-key").hidden = true;
+    askForKey(new Error("")).then(() => window.location.reload(), () => {});
   });
   startSpeak();
   startVoicePicker();

@@ -216,12 +216,29 @@ async def test_the_page_asks_for_a_key_when_keys_are_on(
     await page.goto(keyed_server.url + "/")
     dialog = page.get_by_role("dialog", name="API key")
     await expect(dialog).to_be_visible()
+    await expect(dialog).to_contain_text("This hub asks for an API key.")
     await watched.screenshot("api-key", "body")
+    await dialog.get_by_label("API key").fill("not-the-key")
+    await dialog.get_by_role("button", name="Use this key").click()
+    await expect(dialog).to_contain_text("The hub refused the key: Incorrect API key provided.")
     await dialog.get_by_label("API key").fill(API_KEY)
     await dialog.get_by_role("button", name="Use this key").click()
+    await expect(dialog).to_be_hidden()
     await expect(page.locator(f'#voice option[data-voice="{DEFAULT_VOICE}"]')).to_have_count(1)
     await expect(page.locator('.engine[data-engine="piper"] td.state')).to_have_text("warm")
     assert await page.evaluate("sessionStorage.getItem('voicebus.apiKey')") == API_KEY
+
+    await page.get_by_role("button", name="Forget the API key").click()
+    assert await page.evaluate("sessionStorage.getItem('voicebus.apiKey')") is None
+    await page.get_by_role("button", name="Speak").click()
+    await expect(dialog).to_be_visible()  # asked again, and Escape gives up in words
+    await page.keyboard.press("Escape")
+    await expect(page.locator("#speak-error")).to_contain_text("You didn't provide an API key")
+    await page.get_by_role("button", name="Enter an API key").click()
+    await dialog.get_by_label("API key").fill(API_KEY)
+    await dialog.get_by_role("button", name="Use this key").click()
+    await expect(page.locator("#engines-error")).to_be_empty()  # refreshed with the key
+    await expect(page.locator('.engine[data-engine="piper"] td.state')).to_have_text("warm")
     assert watched.problems(allowed=("status of 401",)) == []
 
 
