@@ -110,7 +110,10 @@ async function readAll(response, sink, status, started) {
   let first = null;
   const reader = response.body.getReader();
   for (;;) {
-    const { done, value } = await reader.read();
+    const { done, value } = await reader.read().catch((failure) => {
+      if (failure.name === "AbortError") throw failure;
+      throw new Error(`The audio stopped before the end (${failure.message}); see the hub's log.`);
+    });
     if (done) break;
     first ??= performance.now();
     chunks.push(value);
@@ -135,7 +138,7 @@ function offerDownload(blob, format) {
   const link = byId("download");
   if (link.href) URL.revokeObjectURL(link.href);
   link.href = URL.createObjectURL(blob);
-  link.download = `speech.${format === "pcm" ? "pcm" : format}`;
+  link.download = `speech.${format}`;
   link.textContent = `Download (${format}, ${bytes(blob.size)})`;
   link.hidden = false;
 }
