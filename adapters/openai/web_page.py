@@ -22,6 +22,13 @@ WEB_URL = "/web"
 REVALIDATE = {"Cache-Control": "no-cache"}
 """Browsers keep the files but ask (ETag) each time, so an upgraded adapter's page is never
 mixed with the old one's scripts."""
+CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self' blob:; "
+    "media-src 'self' blob:; img-src 'self' data:; form-action 'self'; base-uri 'none'; "
+    "frame-ancestors 'none'"
+)
+"""The page runs only its own scripts and talks only to this adapter (blob: is its own
+audio), so an injected script or a stray link could neither run nor send anything away."""
 
 
 class PageFiles(StaticFiles):
@@ -43,4 +50,5 @@ router.mount(WEB_URL, PageFiles(directory=WEB_DIRECTORY), name="web")
 
 @router.get("/")
 async def index() -> FileResponse:
-    return FileResponse(WEB_DIRECTORY / "index.html", headers=REVALIDATE)
+    headers = REVALIDATE | {"Content-Security-Policy": CONTENT_SECURITY_POLICY}
+    return FileResponse(WEB_DIRECTORY / "index.html", headers=headers)

@@ -15,6 +15,7 @@ async def test_the_page_and_its_files_are_served(web_server: RunningAdapter) -> 
     assert "https://" not in page.text  # nothing from a CDN
     assert script.status_code == 200 and "javascript" in script.headers["content-type"]
     assert style.status_code == 200 and style.headers["content-type"].startswith("text/css")
+    assert "script-src 'self'" in page.headers["content-security-policy"]
     for answer in (page, script, style):
         assert answer.headers["cache-control"] == "no-cache"
 

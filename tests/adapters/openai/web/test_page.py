@@ -65,7 +65,7 @@ async def test_speak_plays_speech_of_the_text(
     response = await answer.value
     assert response.status == 200 and response.headers["content-type"] == "audio/mpeg"
 
-    await page.wait_for_function("document.getElementById('player').currentTime > 0.3")
+    await page.wait_for_function("() => document.getElementById('player').currentTime > 0.3")
     await expect(page.locator("#speak-status")).to_contain_text("Done")
     await expect(page.locator("#download")).to_have_attribute("download", "speech.mp3")
     fetched = await capture.body()
@@ -85,7 +85,7 @@ async def test_wav_and_pcm_play_once_complete(
         await page.get_by_label("Format").select_option(fmt)
         await page.get_by_role("button", name="Speak").click()
         await expect(page.locator("#download")).to_have_attribute("download", f"speech.{fmt}")
-        await page.wait_for_function("document.getElementById('player').currentTime > 0.3")
+        await page.wait_for_function("() => document.getElementById('player').currentTime > 0.3")
         audio = await _downloadable(page)
         assert (audio[:4] == b"RIFF") == (fmt == "wav")  # pcm downloads raw, as it came
     seconds = await page.evaluate("document.getElementById('player').duration")
@@ -97,7 +97,7 @@ async def test_stop_ends_a_long_speech(watched: WatchedPage, web_server: Running
     page = await _open(watched, web_server)
     await page.get_by_label("Text").fill(story(40))
     await page.get_by_role("button", name="Speak").click()
-    await page.wait_for_function("document.getElementById('player').currentTime > 0")
+    await page.wait_for_function("() => document.getElementById('player').currentTime > 0")
     await page.get_by_role("button", name="Stop").click()
     await expect(page.locator("#speak-status")).to_have_text("Stopped.")
     await expect(page.locator("#speak-error")).to_be_empty()
@@ -139,7 +139,7 @@ async def test_uploading_a_clip_adds_a_voice(
     preview = row.get_by_label("Reference clip of web-clip")
     await expect(preview).to_have_count(1)
     await page.wait_for_function(
-        "document.querySelector('#clone-list audio').duration > 3"
+        "() => document.querySelector('#clone-list audio').duration > 3"
     )  # the stored clip is playable: 3 s or more of audio
     await watched.screenshot("library", "#library")
 
@@ -164,7 +164,7 @@ async def test_recording_a_clip_adds_a_voice(
     stop = page.get_by_role("button", name="Stop recording")
     await expect(stop).to_have_attribute("aria-pressed", "true")
     await page.wait_for_function(
-        "parseFloat(document.getElementById('record-time').textContent.split(': ')[1]) >= 4"
+        "() => parseFloat(document.getElementById('record-time').textContent.split(': ')[1]) >= 4"
     )  # the library wants 3 s at least
     await stop.click()
     await expect(page.locator("#clone-preview")).to_be_visible()
