@@ -85,8 +85,8 @@ function fill(list) {
     list.append(el("div", { class: "engine", "data-engine": name },
       el("h3", { text: `${name} (${group.length} worker${group.length === 1 ? "" : "s"})` }),
       engineControls(name, group),
-      el("table", {}, el("caption", { text: `Workers of ${name}` }),
-        el("thead", {}, headings), el("tbody", {}, ...group.map(workerRow)))));
+      el("div", { class: "scroll" }, el("table", {}, el("caption", { text: `Workers of ${name}` }),
+        el("thead", {}, headings), el("tbody", {}, ...group.map(workerRow))))));
   }
 }
 

@@ -338,3 +338,16 @@ async def test_a_bus_without_engines_is_explained(
     await expect(page.locator("#speak-error")).to_contain_text("No voice is live")
     await watched.screenshot("no-engines")
     assert watched.problems() == [] and watched.outside == []
+
+
+async def test_a_phone_sized_window_needs_no_sideways_scrolling(
+    watched: WatchedPage, web_server: RunningAdapter
+) -> None:
+    page = watched.page
+    await page.set_viewport_size({"width": 390, "height": 844})
+    await _open(watched, web_server)
+    await page.locator("#engine-list .engine").first.wait_for()
+    width = await page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390  # wide tables scroll inside their own box
+    await watched.screenshot("page-narrow")
+    assert watched.problems() == [] and watched.outside == []
