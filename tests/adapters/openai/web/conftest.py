@@ -15,7 +15,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.async_api import Browser, ConsoleMessage, Page, Route, async_playwright
+from playwright.async_api import Browser, ConsoleMessage, Page, Route, async_playwright, expect
 
 from hub.audio import wav_bytes
 from hub.client import HubClient
@@ -38,6 +38,9 @@ CHROMIUM_ARGS = [
 ARTIFACTS = Path(__file__).resolve().parents[4] / "test-artifacts" / "web"
 LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
 WEB_BUCKET = "web-page-voices"
+# Waits are for conditions, never fixed times; this only bounds them. Live panels refresh
+# every 2 s after a 2 s discovery beat, so a loaded machine may need more than the default.
+expect.set_options(timeout=15_000)
 API_KEY = "web-test-key"
 MICROPHONE_TEXT = story(2)
 
