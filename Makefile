@@ -38,7 +38,7 @@ system-packages:  ## install the locked Debian packages (requirements/debian.loc
 	done; \
 	if [ -z "$$missing" ]; then exit 0; fi; \
 	if [ "$$(id -u)" != 0 ]; then echo "not root: skipping system packages; install:$$missing" >&2; exit 0; fi; \
-	apt-get update && apt-get install -y --no-install-recommends $$missing
+	apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $$missing
 
 $(STAMP): $(UV) pyproject.toml uv.lock | system-packages
 	$(UV) sync --locked --all-extras

@@ -19,7 +19,9 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from adapters.asgi_server import AsgiServer
 from adapters.openai import (
+    api_docs,
     api_keys,
+    engines_routes,
     errors,
     health,
     jobs,
@@ -29,6 +31,7 @@ from adapters.openai import (
     speech,
     voice_library,
     voices,
+    web_page,
 )
 from adapters.openai.context import AdapterContext
 from adapters.openai.http_guard import guarded_protocol
@@ -79,6 +82,8 @@ def create_app(
         version=importlib.metadata.version("voicebus"),
         description=_DESCRIPTION,
         lifespan=lifespan,
+        docs_url=None,  # api_docs serves /docs with local assets (and no /redoc)
+        redoc_url=None,
     )
     app.state.voicebus = context
     jobs.install(app, hub, job_settings or JobSettings())
@@ -93,6 +98,9 @@ def create_app(
         health,
         metrics,
         api_keys,
+        engines_routes,
+        api_docs,
+        web_page,
     ):
         app.include_router(module.router)
     app.add_middleware(

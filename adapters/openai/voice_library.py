@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Form, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Response, UploadFile
 from pydantic import BaseModel
 
 from adapters.openai.auth import require_scope
@@ -57,6 +57,17 @@ async def add_voice(
 @router.get("/voices", summary="List cloned voices", response_model=ClonedVoiceList)
 async def list_clones(ctx: Context) -> ClonedVoiceList:
     return ClonedVoiceList(data=await (await ctx.hub.library()).list())
+
+
+@router.get(
+    "/voices/{name}/audio",
+    summary="The stored reference clip of a cloned voice (mono 16-bit WAV)",
+    response_class=Response,
+    responses={200: {"content": {"audio/wav": {}}}},
+)
+async def voice_clip(ctx: Context, name: str) -> Response:
+    clip = await (await ctx.hub.library()).get_clip(name)
+    return Response(clip, media_type="audio/wav")
 
 
 @router.post("/voices/{name}/rename", summary="Rename a cloned voice", dependencies=_WRITE)
