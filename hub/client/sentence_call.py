@@ -4,6 +4,7 @@ A call subscribes to a fresh inbox, publishes the request, and pumps the reply s
 a queue that the stream reads in order: PCM chunks (with their rate), then a ``StreamEnd``
 or an exception. :class:`BusSentenceSource` is the stream's default
 :class:`~hub.client.source.SentenceSource`: it makes a call and starts it.
+Where it is sent, and hand-backs, are in ``hub/client/dispatch.py``.
 Timeouts: ``start_timeout`` for a worker to accept, ``idle_timeout`` between messages (workers
 send keepalives while busy), and the request's deadline. A worker lost before any audio came
 back is retried with a fresh request id, so a crash or a NATS restart costs a little time,
@@ -18,9 +19,7 @@ import logging
 import time
 from collections.abc import AsyncIterator
 
-import nats.errors
 from nats.aio.client import Client
-from nats.aio.msg import Msg
 from nats.aio.subscription import Subscription
 
 from hub.client.call_policy import (
@@ -31,10 +30,11 @@ from hub.client.call_policy import (
     WorkerLostError,
 )
 from hub.client.discovery import VoiceRoute
+from hub.client.dispatch import MAX_HAND_BACKS, is_no_responders, next_reply
 from hub.client.source import PcmChunk
 from hub.contract.errors import (
+    EngineOverloadedError,
     InternalError,
-    SynthesisTimeoutError,
     VoicebusError,
     error_from_stream,
 )
@@ -88,7 +88,8 @@ class SentenceCall:
         self._subjects = subjects
         self._routes = routes
         self._route_index = 0
-        self.request = request
+        self.request = request.model_copy(update={"retry_on_busy": True})
+        """What goes on the bus: this client re-sends at once when a worker hands it back."""
         self._options = options
         self.fallbacks = 0
         self._items: asyncio.Queue[PcmChunk | StreamEnd | BaseException] = asyncio.Queue()
@@ -212,25 +213,48 @@ class SentenceCall:
         self._items.put_nowait(error)
 
     async def _attempt(self) -> None:
-        inbox = self._nc.new_inbox()
-        sub = await self._nc.subscribe(inbox)
-        try:
-            await self._nc.publish(
-                self._subjects.synth(self.engine),
-                self.request.model_dump_json().encode(),
-                reply=inbox,
-                headers={REQUEST_ID_HEADER: self.request.request_id},
-            )
-            await self._receive(sub)
-        finally:
-            with contextlib.suppress(Exception):
-                await sub.unsubscribe()
+        """Deliver the request (``hub/client/dispatch.py``) and receive its audio; a
+        worker that hands it back unstarted (``busy``) makes it go out again at once."""
+        for _ in range(MAX_HAND_BACKS):
+            inbox = self._nc.new_inbox()
+            sub = await self._nc.subscribe(inbox)
+            try:
+                await self._publish(self._subjects.ready(self.engine), inbox)
+                if await self._receive(sub, inbox):
+                    return
+            finally:
+                with contextlib.suppress(Exception):
+                    await sub.unsubscribe()
+            self.start = None  # handed back: the next worker says its own format
+        raise EngineOverloadedError(
+            f"engine {self.engine}: every worker handed the sentence back",
+            "retry later or add workers",
+        )
 
-    async def _receive(self, sub: Subscription) -> None:
+    async def _publish(self, subject: str, inbox: str) -> None:
+        await self._nc.publish(
+            subject,
+            self.request.model_dump_json().encode(),
+            reply=inbox,
+            headers={REQUEST_ID_HEADER: self.request.request_id},
+        )
+
+    async def _receive(self, sub: Subscription, inbox: str) -> bool:
+        """Pump the reply stream; True once it ended, False if the worker handed it back."""
         expected_seq = 0
         timeout = self._options.start_timeout
+        queued = False  # sent to the queue group, after no worker had a free slot
         while True:
-            msg = await self._next(sub, timeout)
+            msg = await next_reply(self._nc, sub, self.request, self._options, self.engine, timeout)
+            if is_no_responders(msg):
+                if queued:
+                    raise NoWorkersError(
+                        f"no worker of engine {self.engine} is running",
+                        f"start one with 'voicebus engine {self.engine}'",
+                    )
+                queued = True
+                await self._publish(self._subjects.synth(self.engine), inbox)
+                continue
             timeout = self._options.idle_timeout
             kind = (msg.headers or {}).get(KIND_HEADER)
             if kind == MessageKind.START:
@@ -246,37 +270,11 @@ class SentenceCall:
             elif kind == MessageKind.END:
                 self.finished = True
                 self._items.put_nowait(StreamEnd.model_validate_json(msg.data))
-                return
+                return True
             elif kind == MessageKind.ERROR:
                 self.finished = True
                 raise error_from_stream(StreamError.model_validate_json(msg.data))
+            elif kind == MessageKind.BUSY and expected_seq == 0:
+                return False
             elif kind != MessageKind.KEEPALIVE:
                 _LOGGER.debug("ignoring a reply of unknown kind %r", kind)
-
-    async def _next(self, sub: Subscription, timeout: float) -> Msg:
-        remaining = self.request.deadline - time.time()
-        if remaining <= 0:
-            raise SynthesisTimeoutError(
-                f"sentence not done within {self._options.sentence_timeout:.0f} s",
-                "the engine is too slow or overloaded; add workers or raise sentence_timeout",
-            )
-        try:
-            msg = await sub.next_msg(timeout=min(timeout, remaining))
-        except nats.errors.TimeoutError:
-            if remaining <= timeout:
-                return await self._next(sub, timeout)
-            if not self._nc.is_connected:
-                raise BusUnreachableError(
-                    "the message bus is unreachable",
-                    "check that nats-server is running; voicebus reconnects by itself",
-                ) from None
-            raise WorkerLostError(
-                f"engine {self.engine} went silent for {timeout:.1f} s",
-                "its worker may have died; check the engine logs",
-            ) from None
-        if (msg.headers or {}).get("Status") == "503":
-            raise NoWorkersError(
-                f"no worker of engine {self.engine} is running",
-                f"start one with 'voicebus engine {self.engine}'",
-            )
-        return msg

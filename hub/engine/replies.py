@@ -1,7 +1,8 @@
 """The reply stream of one synthesis request, as docs/bus.md spells it.
 
 ``start``, then ``chunk`` x N (raw PCM with a sequence-number header, at most ``chunk_bytes``
-each), then ``end`` or ``error``; ``keepalive`` while the request waits or works. The message
+each), then ``end`` or ``error``; ``keepalive`` while the request waits or works; or ``busy``
+(before any audio) when the worker hands the request back to be sent again. The message
 kind travels in a header, so a receiver never guesses. A :class:`Job` is one admitted request
 and its per-stream state; :class:`Replies` publishes everything a worker sends back.
 """
@@ -21,6 +22,7 @@ from hub.contract.schemas import (
     SEQ_HEADER,
     VERSION_HEADER,
     ErrorCode,
+    HandBack,
     Keepalive,
     MessageKind,
     StreamEnd,
@@ -83,9 +85,24 @@ class Replies:
         )
         await self._publish(job, MessageKind.END, end.model_dump_json().encode())
 
+    async def keepalives_due(self, jobs: list[Job], interval: float) -> None:
+        """A keepalive to each job that has sent nothing for ``interval`` seconds."""
+        now = time.monotonic()
+        for job in jobs:
+            if now - job.last_sent >= interval:
+                await self.keepalive(job)
+
     async def keepalive(self, job: Job) -> None:
         ping = Keepalive(request_id=job.request.request_id, queued=not job.started)
         await self._publish(job, MessageKind.KEEPALIVE, ping.model_dump_json().encode())
+
+    async def busy(self, reply: str, request_id: str, reason: str) -> None:
+        """Hand a request back unstarted: its client re-sends it at once (docs/bus.md)."""
+        if self.nc is None:
+            return
+        body = HandBack(request_id=request_id, reason=reason).model_dump_json().encode()
+        headers = {KIND_HEADER: MessageKind.BUSY.value, REQUEST_ID_HEADER: request_id}
+        await self.nc.publish(reply, body, headers=headers)
 
     async def error(
         self,

@@ -1,0 +1,63 @@
+"""Where a sentence request is sent, and how long its reply stream may stay silent.
+
+A request goes first to ``<prefix>.ready.<engine>``, which only workers with a free
+inference slot subscribe to; NATS answers ``503`` at once when there is none, and the
+request then goes to ``<prefix>.synth.<engine>``, the engine's queue group, where a worker
+queues it by priority. A worker may hand a request back unstarted with ``busy`` (its slot
+was taken meanwhile, or another worker became idle); the call then sends it again at once.
+See docs/bus.md ("Work distribution").
+"""
+
+from __future__ import annotations
+
+import time
+
+import nats.errors
+from nats.aio.client import Client
+from nats.aio.msg import Msg
+from nats.aio.subscription import Subscription
+
+from hub.client.call_policy import BusUnreachableError, CallOptions, WorkerLostError
+from hub.contract.errors import SynthesisTimeoutError
+from hub.contract.schemas import SynthesisRequest
+
+MAX_HAND_BACKS = 32
+"""Hand-backs one sentence may take before it fails as overloaded (each one means a worker
+became free or full in between, so this is only reached if something is wrong)."""
+
+
+def is_no_responders(msg: Msg) -> bool:
+    """NATS's own answer when nobody subscribes to the subject a request was sent to."""
+    return (msg.headers or {}).get("Status") == "503"
+
+
+async def next_reply(
+    nc: Client,
+    sub: Subscription,
+    request: SynthesisRequest,
+    options: CallOptions,
+    engine: str,
+    timeout: float,
+) -> Msg:
+    """The next message of a reply stream, or the typed error for a silence or a deadline."""
+    while True:
+        remaining = request.deadline - time.time()
+        if remaining <= 0:
+            raise SynthesisTimeoutError(
+                f"sentence not done within {options.sentence_timeout:.0f} s",
+                "the engine is too slow or overloaded; add workers or raise sentence_timeout",
+            )
+        try:
+            return await sub.next_msg(timeout=min(timeout, remaining))
+        except nats.errors.TimeoutError:
+            if remaining <= timeout:
+                continue  # the deadline, not the silence, ended the wait
+            if not nc.is_connected:
+                raise BusUnreachableError(
+                    "the message bus is unreachable",
+                    "check that nats-server is running; voicebus reconnects by itself",
+                ) from None
+            raise WorkerLostError(
+                f"engine {engine} went silent for {timeout:.1f} s",
+                "its worker may have died; check the engine logs",
+            ) from None
