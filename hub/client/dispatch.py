@@ -3,7 +3,10 @@
 A request goes first to ``<prefix>.ready.<engine>``, which only workers with a free
 inference slot subscribe to; NATS answers ``503`` at once when there is none, and the
 request then goes to ``<prefix>.synth.<engine>``, the engine's queue group, where a worker
-queues it by priority. A worker may hand a request back unstarted with ``busy`` (its slot
+queues it by priority. A client sends one ``ready`` request at a time, each after the
+previous one was answered: by then every node of a cluster knows which one-shot
+subscriptions that answer used up, so none is routed to a used-up one (and lost).
+A worker may hand a request back unstarted with ``busy`` (its slot
 was taken meanwhile, or another worker became idle); the call then sends it again at once.
 See docs/bus.md ("Work distribution").
 """
@@ -17,7 +20,12 @@ from nats.aio.client import Client
 from nats.aio.msg import Msg
 from nats.aio.subscription import Subscription
 
-from hub.client.call_policy import BusUnreachableError, CallOptions, WorkerLostError
+from hub.client.call_policy import (
+    BusUnreachableError,
+    CallOptions,
+    NoWorkersError,
+    WorkerLostError,
+)
 from hub.contract.errors import SynthesisTimeoutError
 from hub.contract.schemas import SynthesisRequest
 
@@ -26,9 +34,22 @@ MAX_HAND_BACKS = 32
 became free or full in between, so this is only reached if something is wrong)."""
 
 
+READY_ANSWER_SECONDS = 1.0
+"""A worker answers a request from ``ready`` at once (``start`` or ``busy``). Silence this
+long means the request was lost: in a cluster, a node may still route it to a worker on
+another node whose one-shot subscription was just used up. It then goes to the queue group
+under a new id (the old one is cancelled, in case a very slow worker does start it)."""
+
+
 def is_no_responders(msg: Msg) -> bool:
     """NATS's own answer when nobody subscribes to the subject a request was sent to."""
     return (msg.headers or {}).get("Status") == "503"
+
+
+def no_workers_error(engine: str) -> NoWorkersError:
+    return NoWorkersError(
+        f"no worker of engine {engine} is running", f"start one with 'voicebus engine {engine}'"
+    )
 
 
 async def next_reply(

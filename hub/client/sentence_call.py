@@ -1,14 +1,12 @@
 """One synthesis request on the bus (normally one sentence) and its reply stream.
 
-A call subscribes to a fresh inbox, publishes the request, and pumps the reply stream into
-a queue that the stream reads in order: PCM chunks (with their rate), then a ``StreamEnd``
-or an exception. :class:`BusSentenceSource` is the stream's default
-:class:`~hub.client.source.SentenceSource`: it makes a call and starts it.
-Where it is sent, and hand-backs, are in ``hub/client/dispatch.py``.
-Timeouts: ``start_timeout`` for a worker to accept, ``idle_timeout`` between messages (workers
-send keepalives while busy), and the request's deadline. A worker lost before any audio came
-back is retried with a fresh request id, so a crash or a NATS restart costs a little time,
-not the sentence.
+A call publishes the request (where to, and hand-backs: ``hub/client/dispatch.py``) and
+pumps the reply stream into a queue that the stream reads in order: PCM chunks (with their
+rate), then a ``StreamEnd`` or an exception. Timeouts: ``start_timeout`` for a worker to
+accept, ``idle_timeout`` between messages (workers send keepalives while busy), and the
+request's deadline. A worker lost before any audio came back is retried with a fresh request
+id, so a crash or a NATS restart costs a little time, not the sentence.
+:class:`BusSentenceSource`, the stream's default source, makes a call and starts it.
 """
 
 from __future__ import annotations
@@ -17,9 +15,10 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 
 from nats.aio.client import Client
+from nats.aio.msg import Msg
 from nats.aio.subscription import Subscription
 
 from hub.client.call_policy import (
@@ -30,7 +29,13 @@ from hub.client.call_policy import (
     WorkerLostError,
 )
 from hub.client.discovery import VoiceRoute
-from hub.client.dispatch import MAX_HAND_BACKS, is_no_responders, next_reply
+from hub.client.dispatch import (
+    MAX_HAND_BACKS,
+    READY_ANSWER_SECONDS,
+    is_no_responders,
+    next_reply,
+    no_workers_error,
+)
 from hub.client.source import PcmChunk
 from hub.contract.errors import (
     EngineOverloadedError,
@@ -62,9 +67,11 @@ class BusSentenceSource:
         self._nc = nc
         self._subjects = subjects
         self.options = options
+        self._ready_gate = asyncio.Lock()
 
     def start(self, request: SynthesisRequest, routes: list[VoiceRoute]) -> SentenceCall:
         call = SentenceCall(self._nc, self._subjects, routes, request, self.options)
+        call.ready_gate = self._ready_gate  # one ready request of this client at a time
         call.begin()
         return call
 
@@ -98,6 +105,7 @@ class SentenceCall:
         self.end: StreamEnd | None = None
         self.finished = False
         self._task: asyncio.Task[None] | None = None
+        self.ready_gate = asyncio.Lock()  # from a publish on ready to its answer (dispatch.py)
 
     def begin(self) -> None:
         """Publish the request and start receiving its audio (once)."""
@@ -124,12 +132,13 @@ class SentenceCall:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
         if not self.finished and self._nc.is_connected:
-            message = CancelRequest(request_id=self.request.request_id, reason=reason)
-            with contextlib.suppress(Exception):
-                await self._nc.publish(
-                    self._subjects.cancel(self.request.request_id),
-                    message.model_dump_json().encode(),
-                )
+            await self._publish_cancel(reason)
+
+    async def _publish_cancel(self, reason: str) -> None:
+        message = CancelRequest(request_id=self.request.request_id, reason=reason)
+        with contextlib.suppress(Exception):
+            subject = self._subjects.cancel(self.request.request_id)
+            await self._nc.publish(subject, message.model_dump_json().encode())
 
     @property
     def engine(self) -> str:
@@ -219,7 +228,6 @@ class SentenceCall:
             inbox = self._nc.new_inbox()
             sub = await self._nc.subscribe(inbox)
             try:
-                await self._publish(self._subjects.ready(self.engine), inbox)
                 if await self._receive(sub, inbox):
                     return
             finally:
@@ -232,30 +240,14 @@ class SentenceCall:
         )
 
     async def _publish(self, subject: str, inbox: str) -> None:
-        await self._nc.publish(
-            subject,
-            self.request.model_dump_json().encode(),
-            reply=inbox,
-            headers={REQUEST_ID_HEADER: self.request.request_id},
-        )
+        headers = {REQUEST_ID_HEADER: self.request.request_id}
+        data = self.request.model_dump_json().encode()
+        await self._nc.publish(subject, data, reply=inbox, headers=headers)
 
     async def _receive(self, sub: Subscription, inbox: str) -> bool:
         """Pump the reply stream; True once it ended, False if the worker handed it back."""
         expected_seq = 0
-        timeout = self._options.start_timeout
-        queued = False  # sent to the queue group, after no worker had a free slot
-        while True:
-            msg = await next_reply(self._nc, sub, self.request, self._options, self.engine, timeout)
-            if is_no_responders(msg):
-                if queued:
-                    raise NoWorkersError(
-                        f"no worker of engine {self.engine} is running",
-                        f"start one with 'voicebus engine {self.engine}'",
-                    )
-                queued = True
-                await self._publish(self._subjects.synth(self.engine), inbox)
-                continue
-            timeout = self._options.idle_timeout
+        async for msg in self._replies(sub, inbox):
             kind = (msg.headers or {}).get(KIND_HEADER)
             if kind == MessageKind.START:
                 self.start = StreamStart.model_validate_json(msg.data)
@@ -278,3 +270,30 @@ class SentenceCall:
                 return False
             elif kind != MessageKind.KEEPALIVE:
                 _LOGGER.debug("ignoring a reply of unknown kind %r", kind)
+        return False  # unreachable: replies end by an error
+
+    async def _replies(self, sub: Subscription, inbox: str) -> AsyncIterator[Msg]:
+        """The reply stream of the current request id: first from a worker with a free slot
+        (``ready``), else from the queue group; late answers to an abandoned id are skipped."""
+        options = self._options
+
+        def wait(timeout: float) -> Awaitable[Msg]:
+            return next_reply(self._nc, sub, self.request, options, self.engine, timeout)
+
+        async with self.ready_gate:
+            await self._publish(self._subjects.ready(self.engine), inbox)
+            try:
+                msg: Msg | None = await wait(min(READY_ANSWER_SECONDS, options.start_timeout))
+            except WorkerLostError:  # lost between cluster nodes (or a very slow worker)
+                _LOGGER.debug("no answer from ready for %s", self.request.request_id)
+                await self._publish_cancel("resent")  # under the old id; on under a new one
+                self.request = self.request.model_copy(update={"request_id": new_request_id()})
+                msg = None
+        if msg is None or is_no_responders(msg):
+            await self._publish(self._subjects.synth(self.engine), inbox)
+            if is_no_responders(msg := await wait(options.start_timeout)):
+                raise no_workers_error(self.engine)
+        while True:
+            if (msg.headers or {}).get(REQUEST_ID_HEADER) in (None, self.request.request_id):
+                yield msg
+            msg = await wait(options.idle_timeout)

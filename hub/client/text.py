@@ -58,7 +58,7 @@ _CLAUSE_END = re.compile("[,;:](?= )|[\u2014\u2013]|(?<= )-(?= )")
 
 FIRST_PIECE_FROM_WORDS = 16
 """A first sentence this long is cut so the first audio comes after a handful of words."""
-FIRST_PIECE_WORDS = (3, 10)
+FIRST_PIECE_WORDS = (3, 12)
 """Fewest and most words of that short first piece (and the fewest left after it)."""
 
 _ABBREVIATIONS = frozenset(

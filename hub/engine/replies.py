@@ -9,9 +9,10 @@ and its per-stream state; :class:`Replies` publishes everything a worker sends b
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from nats.aio.client import Client
@@ -42,6 +43,8 @@ class Job:
     voice: VoiceInfo
     cancelled: threading.Event = field(default_factory=threading.Event)
     started: bool = False
+    released: bool = False
+    """Its inference slot is free again (set just before ``end`` goes out)."""
     last_sent: float = field(default_factory=time.monotonic)
 
 
@@ -85,12 +88,20 @@ class Replies:
         )
         await self._publish(job, MessageKind.END, end.model_dump_json().encode())
 
-    async def keepalives_due(self, jobs: list[Job], interval: float) -> None:
-        """A keepalive to each job that has sent nothing for ``interval`` seconds."""
-        now = time.monotonic()
-        for job in jobs:
-            if now - job.last_sent >= interval:
-                await self.keepalive(job)
+    async def keepalive_loop(
+        self,
+        jobs: Callable[[], Iterable[Job]],
+        interval: float,
+        tick: Callable[[], Awaitable[None]],
+    ) -> None:
+        """Forever: a keepalive to each job silent for ``interval``, then ``tick()``."""
+        while True:
+            await asyncio.sleep(interval / 2)
+            now = time.monotonic()
+            for job in list(jobs()):
+                if now - job.last_sent >= interval:
+                    await self.keepalive(job)
+            await tick()
 
     async def keepalive(self, job: Job) -> None:
         ping = Keepalive(request_id=job.request.request_id, queued=not job.started)

@@ -28,7 +28,7 @@ from nats.aio.subscription import Subscription
 
 from hub.bus import connect
 from hub.contract.errors import VoicebusError
-from hub.contract.schemas import EngineAnnouncement, ErrorCode, SynthesisRequest
+from hub.contract.schemas import ErrorCode, SynthesisRequest
 from hub.contract.subjects import Subjects, check_token
 from hub.engine.admission import check_admissible, parse_request
 from hub.engine.announcer import Announcer, WorkerIdentity, WorkerStats
@@ -114,7 +114,11 @@ class EngineRunner:
         for slot in range(self.settings.concurrency):
             self._spawn(self._slot_loop(), f"slot-{slot}")
         self._spawn(self.announcer.heartbeat_loop(), "heartbeat")
-        self._spawn(self._keepalive_loop(), "keepalive")
+        idle = self.distribution.announce_idle  # again and again, in case one went unheard
+        keepalives = self.replies.keepalive_loop(
+            self._jobs.values, self.settings.keepalive_seconds, idle
+        )
+        self._spawn(keepalives, "keepalive")
         self._spawn(self.lifecycle.idle_loop(), "idle-unload")
         await self.distribution.refresh()
         await nc.flush()
@@ -149,7 +153,7 @@ class EngineRunner:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         await self.nc.drain()
-        self._release("")
+        self._disconnected("")
 
     async def _leave_without_bus(self) -> None:
         assert self.nc is not None
@@ -158,9 +162,9 @@ class EngineRunner:
         await asyncio.gather(*self._tasks, return_exceptions=True)
         with contextlib.suppress(Exception):
             await asyncio.wait_for(self.nc.close(), 2)
-        self._release(" (the bus was unreachable)")
+        self._disconnected(" (the bus was unreachable)")
 
-    def _release(self, why: str) -> None:
+    def _disconnected(self, why: str) -> None:
         self.nc = self.replies.nc = self.announcer.nc = self.distribution.nc = None
         self._executor.shutdown(wait=False, cancel_futures=True)
         _LOGGER.info("engine %s stopped%s", self.instance, why)
@@ -171,10 +175,6 @@ class EngineRunner:
             await stop.wait()
         finally:
             await self.stop()
-
-    def announcement(self) -> EngineAnnouncement:
-        """What this worker tells discovery right now."""
-        return self.announcer.announcement()
 
     async def _announce(self) -> None:
         await self.announcer.announce()
@@ -244,9 +244,16 @@ class EngineRunner:
             try:
                 await self._run(job)
             finally:
-                self.stats.in_flight -= 1
-                await self.distribution.refresh()
+                await self._release(job)
                 await self.distribution.announce_idle()
+
+    async def _release(self, job: Job) -> None:
+        """Free the job's slot (once) and take new work for it: before the job's last
+        message goes out, so its client's next request finds this worker on ``ready``."""
+        if not job.released:
+            job.released = True
+            self.stats.in_flight -= 1
+            await self.distribution.refresh()
 
     async def _run(self, job: Job) -> None:
         if job.cancelled.is_set():
@@ -274,16 +281,10 @@ class EngineRunner:
         if job.cancelled.is_set():
             await self._send_error(job, ErrorCode.CANCELLED, "cancelled while synthesising")
             return
+        await self._release(job)
         await self.replies.end(job, chunks, total, time.perf_counter() - began)
         self._jobs.pop(job.request.request_id, None)
         self.stats.served += 1
-
-    async def _keepalive_loop(self) -> None:
-        interval = self.settings.keepalive_seconds
-        while True:
-            await asyncio.sleep(interval / 2)
-            await self.replies.keepalives_due(list(self._jobs.values()), interval)
-            await self.distribution.announce_idle()  # in case a notice went unheard
 
     async def _send_error(
         self, job: Job, code: ErrorCode, message: str, suggestion: str | None = None
