@@ -43,6 +43,7 @@ async def test_queued_sentences_move_to_a_worker_that_joins(private_bus: Private
     """Sentences queued at a busy worker before a second one existed are handed over to it
     (the newcomer says it is idle; the busy worker hands one back; the client re-sends)."""
     private_bus.engine(**ONE_SLOT)
+    # A backlog long enough to outlast the second worker's start on a loaded machine.
     client = await private_bus.client(DEFAULT_VOICE, max_in_flight=24)
     stream = await client.open(story(30), DEFAULT_VOICE)
     async with stream:
@@ -52,7 +53,7 @@ async def test_queued_sentences_move_to_a_worker_that_joins(private_bus: Private
         await collect(stream)
     newcomer = joined.instance()
     moved = [i for i, who in enumerate(stream.served_by[:sent_to_one]) if who == newcomer]
-    assert moved, (sent_to_one, stream.served_by)
+    assert moved, (sent_to_one, newcomer, Counter(stream.served_by))
 
 
 async def test_every_first_sentence_before_anyones_second(private_bus: PrivateBus) -> None:
@@ -122,6 +123,8 @@ async def test_ready_subject_hands_back_when_the_slot_is_taken(private_bus: Priv
     assert (await none_free.next_msg(timeout=10)).headers.get("Status") == "503"
     queued = await _send(client, client.subjects.synth("piper"), "Hello there.", retry=True)
     assert await _kinds(queued, until="end") == ["start", "chunk", "end"]
+    for sub in (long_one, handed, none_free, queued):
+        await sub.unsubscribe()  # unread replies would hold up the client's drain
 
 
 async def _record(stream: SynthesisStream, label: object, events: Events) -> None:
