@@ -14,6 +14,7 @@ See docs/bus.md ("Work distribution").
 from __future__ import annotations
 
 import time
+from collections.abc import Awaitable, Callable
 
 import nats.errors
 from nats.aio.client import Client
@@ -39,6 +40,19 @@ READY_ANSWER_SECONDS = 1.0
 long means the request was lost: in a cluster, a node may still route it to a worker on
 another node whose one-shot subscription was just used up. It then goes to the queue group
 under a new id (the old one is cancelled, in case a very slow worker does start it)."""
+
+
+READY_GATE_SECONDS = 0.05
+"""How long one ``ready`` request may hold back the client's next one waiting for its answer
+(normally well under a millisecond): a lost one must not stall every other sentence."""
+
+
+async def answer_within(wait: Callable[[float], Awaitable[Msg]], seconds: float) -> Msg | None:
+    """The next reply if one comes within ``seconds``, else None (the bus being down raises)."""
+    try:
+        return await wait(seconds)
+    except WorkerLostError:
+        return None
 
 
 def is_no_responders(msg: Msg) -> bool:

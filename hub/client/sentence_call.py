@@ -32,6 +32,8 @@ from hub.client.discovery import VoiceRoute
 from hub.client.dispatch import (
     MAX_HAND_BACKS,
     READY_ANSWER_SECONDS,
+    READY_GATE_SECONDS,
+    answer_within,
     is_no_responders,
     next_reply,
     no_workers_error,
@@ -280,15 +282,14 @@ class SentenceCall:
         def wait(timeout: float) -> Awaitable[Msg]:
             return next_reply(self._nc, sub, self.request, options, self.engine, timeout)
 
-        async with self.ready_gate:
+        async with self.ready_gate:  # until answered, or READY_GATE_SECONDS at most
             await self._publish(self._subjects.ready(self.engine), inbox)
-            try:
-                msg: Msg | None = await wait(min(READY_ANSWER_SECONDS, options.start_timeout))
-            except WorkerLostError:  # lost between cluster nodes (or a very slow worker)
-                _LOGGER.debug("no answer from ready for %s", self.request.request_id)
-                await self._publish_cancel("resent")  # under the old id; on under a new one
-                self.request = self.request.model_copy(update={"request_id": new_request_id()})
-                msg = None
+            msg = await answer_within(wait, READY_GATE_SECONDS)
+        msg = msg or await answer_within(wait, READY_ANSWER_SECONDS - READY_GATE_SECONDS)
+        if msg is None:  # lost between cluster nodes (or a very slow worker)
+            _LOGGER.debug("no answer from ready for %s", self.request.request_id)
+            await self._publish_cancel("resent")  # under the old id; on under a new one
+            self.request = self.request.model_copy(update={"request_id": new_request_id()})
         if msg is None or is_no_responders(msg):
             await self._publish(self._subjects.synth(self.engine), inbox)
             if is_no_responders(msg := await wait(options.start_timeout)):
