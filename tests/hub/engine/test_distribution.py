@@ -108,8 +108,8 @@ async def test_batch_delays_realtime_by_one_sentence_at_most(private_bus: Privat
 
 async def test_ready_subject_hands_back_when_the_slot_is_taken(private_bus: PrivateBus) -> None:
     """The raw contract: a worker's one-shot ``ready`` subscription outlives a slot taken
-    from the queue group; a request that arrives there then gets ``busy`` if its sender
-    re-sends, and is queued (``start``) if it does not."""
+    from the queue group; a request that arrives there then gets ``busy`` (its sender
+    re-sends); once that subscription is used up NATS answers 503 on ``ready``."""
     private_bus.engine(**ONE_SLOT)
     client = await private_bus.client(DEFAULT_VOICE)
     long_one = await _send(client, client.subjects.synth("piper"), story(3), retry=False)
