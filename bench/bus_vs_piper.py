@@ -19,7 +19,7 @@ alternate, so load from other processes falls on both alike):
 2. Scale-out. A 20-sentence text (client ``max_in_flight`` 4) on 1 worker pinned to one core
    with 1 thread, against 2 such workers pinned one per core (both setups run side by side
    under different subject prefixes). Target: at least 1.7x faster. The split of sentences
-   over the workers is printed: the queue group hands each request to a random worker.
+   over the workers is printed (work goes to a worker with a free slot, docs/bus.md).
 3. Fairness. Four clients (four connections) each send a different 10-sentence text at the
    same moment to one worker with 2 threads. Target: the slowest client's first audio is
    within 3x of a lone request's first audio (that client's first sentence sent alone).
@@ -231,7 +231,7 @@ async def bench_scale(stack: BenchStack, args: argparse.Namespace, results: Resu
 
 
 async def warm_every_worker(hub: HubClient, instances: set[str], tries: int = 4) -> None:
-    """Warm up until every worker served at least one sentence (the queue group is random)."""
+    """Warm up until every worker served at least one sentence."""
     warmed: set[str] = set()
     for attempt in range(tries):
         timing = await time_stream(hub, paragraph(6, start=20 + 6 * attempt))
@@ -255,7 +255,7 @@ def report_scale(results: Results, args: argparse.Namespace) -> None:
     busiest = median([max(Counter(t.served_by).values()) for t in results.scale_two])
     print(
         f"the busier worker made a median {busiest:g} of {args.sentences} sentences: that split "
-        f"allows at most {args.sentences / busiest:.2f}x (NATS queue groups pick at random)"
+        f"allows at most {args.sentences / busiest:.2f}x (the busy shares show idle time)"
     )
 
 

@@ -1,13 +1,12 @@
 """One synthesis request on the bus (normally one sentence) and its reply stream.
 
-A call subscribes to a fresh inbox, publishes the request, and pumps the reply stream into
-a queue that the stream reads in order: PCM chunks (with their rate), then a ``StreamEnd``
-or an exception. :class:`BusSentenceSource` is the stream's default
-:class:`~hub.client.source.SentenceSource`: it makes a call and starts it.
-Timeouts: ``start_timeout`` for a worker to accept, ``idle_timeout`` between messages (workers
-send keepalives while busy), and the request's deadline. A worker lost before any audio came
-back is retried with a fresh request id, so a crash or a NATS restart costs a little time,
-not the sentence.
+A call publishes the request (where to, and hand-backs: ``hub/client/dispatch.py``) and
+pumps the reply stream into a queue that the stream reads in order: PCM chunks (with their
+rate), then a ``StreamEnd`` or an exception. Timeouts: ``start_timeout`` for a worker to
+accept, ``idle_timeout`` between messages (workers send keepalives while busy), and the
+request's deadline. A worker lost before any audio came back is retried with a fresh request
+id, so a crash or a NATS restart costs a little time, not the sentence.
+:class:`BusSentenceSource`, the stream's default source, makes a call and starts it.
 """
 
 from __future__ import annotations
@@ -16,9 +15,8 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 
-import nats.errors
 from nats.aio.client import Client
 from nats.aio.msg import Msg
 from nats.aio.subscription import Subscription
@@ -31,10 +29,19 @@ from hub.client.call_policy import (
     WorkerLostError,
 )
 from hub.client.discovery import VoiceRoute
+from hub.client.dispatch import (
+    MAX_HAND_BACKS,
+    READY_ANSWER_SECONDS,
+    READY_GATE_SECONDS,
+    answer_within,
+    is_no_responders,
+    next_reply,
+    no_workers_error,
+)
 from hub.client.source import PcmChunk
 from hub.contract.errors import (
+    EngineOverloadedError,
     InternalError,
-    SynthesisTimeoutError,
     VoicebusError,
     error_from_stream,
 )
@@ -62,9 +69,11 @@ class BusSentenceSource:
         self._nc = nc
         self._subjects = subjects
         self.options = options
+        self._ready_gate = asyncio.Lock()
 
     def start(self, request: SynthesisRequest, routes: list[VoiceRoute]) -> SentenceCall:
         call = SentenceCall(self._nc, self._subjects, routes, request, self.options)
+        call.ready_gate = self._ready_gate  # one ready request of this client at a time
         call.begin()
         return call
 
@@ -88,7 +97,8 @@ class SentenceCall:
         self._subjects = subjects
         self._routes = routes
         self._route_index = 0
-        self.request = request
+        self.request = request.model_copy(update={"retry_on_busy": True})
+        """What goes on the bus: this client re-sends at once when a worker hands it back."""
         self._options = options
         self.fallbacks = 0
         self._items: asyncio.Queue[PcmChunk | StreamEnd | BaseException] = asyncio.Queue()
@@ -97,6 +107,7 @@ class SentenceCall:
         self.end: StreamEnd | None = None
         self.finished = False
         self._task: asyncio.Task[None] | None = None
+        self.ready_gate = asyncio.Lock()  # from a publish on ready to its answer (dispatch.py)
 
     def begin(self) -> None:
         """Publish the request and start receiving its audio (once)."""
@@ -123,12 +134,13 @@ class SentenceCall:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
         if not self.finished and self._nc.is_connected:
-            message = CancelRequest(request_id=self.request.request_id, reason=reason)
-            with contextlib.suppress(Exception):
-                await self._nc.publish(
-                    self._subjects.cancel(self.request.request_id),
-                    message.model_dump_json().encode(),
-                )
+            await self._publish_cancel(reason)
+
+    async def _publish_cancel(self, reason: str) -> None:
+        message = CancelRequest(request_id=self.request.request_id, reason=reason)
+        with contextlib.suppress(Exception):
+            subject = self._subjects.cancel(self.request.request_id)
+            await self._nc.publish(subject, message.model_dump_json().encode())
 
     @property
     def engine(self) -> str:
@@ -212,26 +224,32 @@ class SentenceCall:
         self._items.put_nowait(error)
 
     async def _attempt(self) -> None:
-        inbox = self._nc.new_inbox()
-        sub = await self._nc.subscribe(inbox)
-        try:
-            await self._nc.publish(
-                self._subjects.synth(self.engine),
-                self.request.model_dump_json().encode(),
-                reply=inbox,
-                headers={REQUEST_ID_HEADER: self.request.request_id},
-            )
-            await self._receive(sub)
-        finally:
-            with contextlib.suppress(Exception):
-                await sub.unsubscribe()
+        """Deliver the request (``hub/client/dispatch.py``) and receive its audio; a
+        worker that hands it back unstarted (``busy``) makes it go out again at once."""
+        for _ in range(MAX_HAND_BACKS):
+            inbox = self._nc.new_inbox()
+            sub = await self._nc.subscribe(inbox)
+            try:
+                if await self._receive(sub, inbox):
+                    return
+            finally:
+                with contextlib.suppress(Exception):
+                    await sub.unsubscribe()
+            self.start = None  # handed back: the next worker says its own format
+        raise EngineOverloadedError(
+            f"engine {self.engine}: every worker handed the sentence back",
+            "retry later or add workers",
+        )
 
-    async def _receive(self, sub: Subscription) -> None:
+    async def _publish(self, subject: str, inbox: str) -> None:
+        headers = {REQUEST_ID_HEADER: self.request.request_id}
+        data = self.request.model_dump_json().encode()
+        await self._nc.publish(subject, data, reply=inbox, headers=headers)
+
+    async def _receive(self, sub: Subscription, inbox: str) -> bool:
+        """Pump the reply stream; True once it ended, False if the worker handed it back."""
         expected_seq = 0
-        timeout = self._options.start_timeout
-        while True:
-            msg = await self._next(sub, timeout)
-            timeout = self._options.idle_timeout
+        async for msg in self._replies(sub, inbox):
             kind = (msg.headers or {}).get(KIND_HEADER)
             if kind == MessageKind.START:
                 self.start = StreamStart.model_validate_json(msg.data)
@@ -246,37 +264,37 @@ class SentenceCall:
             elif kind == MessageKind.END:
                 self.finished = True
                 self._items.put_nowait(StreamEnd.model_validate_json(msg.data))
-                return
+                return True
             elif kind == MessageKind.ERROR:
                 self.finished = True
                 raise error_from_stream(StreamError.model_validate_json(msg.data))
+            elif kind == MessageKind.BUSY and expected_seq == 0:
+                return False
             elif kind != MessageKind.KEEPALIVE:
                 _LOGGER.debug("ignoring a reply of unknown kind %r", kind)
+        return False  # unreachable: replies end by an error
 
-    async def _next(self, sub: Subscription, timeout: float) -> Msg:
-        remaining = self.request.deadline - time.time()
-        if remaining <= 0:
-            raise SynthesisTimeoutError(
-                f"sentence not done within {self._options.sentence_timeout:.0f} s",
-                "the engine is too slow or overloaded; add workers or raise sentence_timeout",
-            )
-        try:
-            msg = await sub.next_msg(timeout=min(timeout, remaining))
-        except nats.errors.TimeoutError:
-            if remaining <= timeout:
-                return await self._next(sub, timeout)
-            if not self._nc.is_connected:
-                raise BusUnreachableError(
-                    "the message bus is unreachable",
-                    "check that nats-server is running; voicebus reconnects by itself",
-                ) from None
-            raise WorkerLostError(
-                f"engine {self.engine} went silent for {timeout:.1f} s",
-                "its worker may have died; check the engine logs",
-            ) from None
-        if (msg.headers or {}).get("Status") == "503":
-            raise NoWorkersError(
-                f"no worker of engine {self.engine} is running",
-                f"start one with 'voicebus engine {self.engine}'",
-            )
-        return msg
+    async def _replies(self, sub: Subscription, inbox: str) -> AsyncIterator[Msg]:
+        """The reply stream of the current request id: first from a worker with a free slot
+        (``ready``), else from the queue group; late answers to an abandoned id are skipped."""
+        options = self._options
+
+        def wait(timeout: float) -> Awaitable[Msg]:
+            return next_reply(self._nc, sub, self.request, options, self.engine, timeout)
+
+        async with self.ready_gate:  # until answered, or READY_GATE_SECONDS at most
+            await self._publish(self._subjects.ready(self.engine), inbox)
+            msg = await answer_within(wait, READY_GATE_SECONDS)
+        msg = msg or await answer_within(wait, READY_ANSWER_SECONDS - READY_GATE_SECONDS)
+        if msg is None:  # lost between cluster nodes (or a very slow worker)
+            _LOGGER.debug("no answer from ready for %s", self.request.request_id)
+            await self._publish_cancel("resent")  # under the old id; on under a new one
+            self.request = self.request.model_copy(update={"request_id": new_request_id()})
+        if msg is None or is_no_responders(msg):
+            await self._publish(self._subjects.synth(self.engine), inbox)
+            if is_no_responders(msg := await wait(options.start_timeout)):
+                raise no_workers_error(self.engine)
+        while True:
+            if (msg.headers or {}).get(REQUEST_ID_HEADER) in (None, self.request.request_id):
+                yield msg
+            msg = await wait(options.idle_timeout)

@@ -2,8 +2,10 @@
 
 Text arrives whole (``feed`` + ``end_input`` at once) or in fragments (Wyoming streaming);
 each complete sentence is handed to the stream's ``SentenceSource`` (the bus, by default)
-as soon as the in-flight window allows. Audio is yielded strictly in sentence order: later
-sentences that finish first wait in their own queue. Every sentence's PCM goes through the
+as soon as the in-flight window allows; a long first sentence goes as two pieces, a short
+head cut at a clause boundary and the rest (``cut_first_piece``), so first audio is early.
+Audio is yielded strictly in sentence order: later sentences that finish first wait in their
+own queue. Every sentence's PCM goes through the
 stream's one converter into ``output`` (by default mono s16le at the first route's rate).
 Closing the stream cancels every sentence still being made.
 """
@@ -22,7 +24,7 @@ from hub.client.conversion import StreamConversion
 from hub.client.discovery import VoiceRoute
 from hub.client.source import SentenceAudio, SentenceSource
 from hub.client.speakable import speakable
-from hub.client.text import SentenceBuffer
+from hub.client.text import SentenceBuffer, cut_first_piece
 from hub.contract.errors import TextTooLongError
 from hub.contract.schemas import StreamEnd, SynthesisRequest
 
@@ -134,6 +136,8 @@ class SynthesisStream:
             self._more.set()
 
     def _add(self, sentences: list[str]) -> None:
+        if sentences and not self.sentences:  # a short first piece: early first audio
+            sentences = cut_first_piece(sentences[0]) + sentences[1:]
         if sentences:
             self.sentences.extend(sentences)
             self._launch_ready()

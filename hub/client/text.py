@@ -31,7 +31,13 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["DEFAULT_MAX_SENTENCE_CHARS", "SentenceBuffer", "split_sentences", "word_count"]
+__all__ = [
+    "DEFAULT_MAX_SENTENCE_CHARS",
+    "SentenceBuffer",
+    "cut_first_piece",
+    "split_sentences",
+    "word_count",
+]
 
 DEFAULT_MAX_SENTENCE_CHARS = 400
 
@@ -48,6 +54,12 @@ _WORD = re.compile(r"\S+")
 _DOTTED = re.compile(r"(?:[^\W\d_]\.)+[^\W\d_]")  # U.S, e.g, a.m (final dot is the candidate)
 _STRONG_BREAK = re.compile("[;:](?= )|[\u2014\u2013]")  # em and en dashes anywhere
 _WEAK_BREAK = re.compile(r",(?= )")
+_CLAUSE_END = re.compile("[,;:](?= )|[\u2014\u2013]|(?<= )-(?= )")
+
+FIRST_PIECE_FROM_WORDS = 16
+"""A first sentence this long is cut so the first audio comes after a handful of words."""
+FIRST_PIECE_WORDS = (3, 12)
+"""Fewest and most words of that short first piece (and the fewest left after it)."""
 
 _ABBREVIATIONS = frozenset(
     {
@@ -265,3 +277,21 @@ class SentenceBuffer:
 def word_count(text: str) -> int:
     """Number of whitespace-separated words containing at least one letter or digit."""
     return sum(1 for word in text.split() if _has_word_char(word))
+
+
+def cut_first_piece(sentence: str) -> list[str]:
+    """A long first sentence as ``[head, rest]``, cut at its first clause boundary (``,``
+    ``;`` ``:`` or a dash) that leaves a head of a handful of words and a rest of more than
+    one word; otherwise ``[sentence]``. Only a text's first sentence is cut: the first audio
+    then waits for a few words, not for a whole long sentence."""
+    if word_count(sentence) < FIRST_PIECE_FROM_WORDS:
+        return [sentence]
+    fewest, most = FIRST_PIECE_WORDS
+    for match in _CLAUSE_END.finditer(sentence):
+        head, rest = sentence[: match.end()].strip(), sentence[match.end() :].strip()
+        words = word_count(head)
+        if words > most:
+            break
+        if words >= fewest and word_count(rest) >= fewest:
+            return [head, rest]
+    return [sentence]

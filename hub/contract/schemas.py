@@ -34,6 +34,8 @@ class MessageKind(StrEnum):
     KEEPALIVE = "keepalive"
     END = "end"
     ERROR = "error"
+    BUSY = "busy"
+    """The worker gives the request back unstarted: send it again at once (docs/bus.md)."""
 
 
 class PriorityClass(StrEnum):
@@ -101,6 +103,11 @@ class SynthesisRequest(_Message):
         description="Engines serve realtime before interactive before batch, and within a "
         "class by priority.",
     )
+    retry_on_busy: bool = Field(
+        default=False,
+        description="The sender re-sends at once on a 'busy' reply, so a worker may hand the "
+        "request back unstarted (to an idle worker, or when it has no free slot).",
+    )
 
     def expired(self, now: float | None = None) -> bool:
         return (now if now is not None else time.time()) >= self.deadline
@@ -140,6 +147,21 @@ class Keepalive(_Message):
     type: Literal["keepalive"] = "keepalive"
     request_id: str
     queued: bool = Field(description="True while the request waits for an inference slot.")
+
+
+class HandBack(_Message):
+    """Body of a ``busy`` reply: the worker will not serve this request; nothing was made."""
+
+    type: Literal["busy"] = "busy"
+    request_id: str
+    reason: str = Field(description="'full' (no free slot) or 'idle_peer' (another is free).")
+
+
+class IdleNotice(_Message):
+    """Published on ``<prefix>.idle.<engine>`` by a worker with a free slot and no queue."""
+
+    type: Literal["idle"] = "idle"
+    instance: str
 
 
 class CancelRequest(_Message):
@@ -255,6 +277,8 @@ BusMessage = Annotated[
     | StreamEnd
     | StreamError
     | Keepalive
+    | HandBack
+    | IdleNotice
     | CancelRequest
     | ControlCommand
     | EngineAnnouncement

@@ -22,6 +22,16 @@ class Subjects:
     def synth(self, engine: str) -> str:
         return f"{self.prefix}.synth.{check_token(engine, 'engine name')}"
 
+    def ready(self, engine: str) -> str:
+        """Subscribed (queue group ``<engine>``) once per free inference slot, each time for
+        one message only, so a request published here reaches a worker that starts it now."""
+        return f"{self.prefix}.ready.{check_token(engine, 'engine name')}"
+
+    def idle(self, engine: str) -> str:
+        """A worker with a free slot and nothing queued says so here; a worker with
+        requests waiting hands one back (``busy``) so its client re-sends it to ``ready``."""
+        return f"{self.prefix}.idle.{check_token(engine, 'engine name')}"
+
     def cancel(self, request_id: str) -> str:
         return f"{self.prefix}.cancel.{check_token(request_id, 'request id')}"
 

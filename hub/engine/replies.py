@@ -1,16 +1,18 @@
 """The reply stream of one synthesis request, as docs/bus.md spells it.
 
 ``start``, then ``chunk`` x N (raw PCM with a sequence-number header, at most ``chunk_bytes``
-each), then ``end`` or ``error``; ``keepalive`` while the request waits or works. The message
+each), then ``end`` or ``error``; ``keepalive`` while the request waits or works; or ``busy``
+(before any audio) when the worker hands the request back to be sent again. The message
 kind travels in a header, so a receiver never guesses. A :class:`Job` is one admitted request
 and its per-stream state; :class:`Replies` publishes everything a worker sends back.
 """
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from nats.aio.client import Client
@@ -21,6 +23,7 @@ from hub.contract.schemas import (
     SEQ_HEADER,
     VERSION_HEADER,
     ErrorCode,
+    HandBack,
     Keepalive,
     MessageKind,
     StreamEnd,
@@ -40,6 +43,8 @@ class Job:
     voice: VoiceInfo
     cancelled: threading.Event = field(default_factory=threading.Event)
     started: bool = False
+    released: bool = False
+    """Its inference slot is free again (set just before ``end`` goes out)."""
     last_sent: float = field(default_factory=time.monotonic)
 
 
@@ -83,9 +88,32 @@ class Replies:
         )
         await self._publish(job, MessageKind.END, end.model_dump_json().encode())
 
+    async def keepalive_loop(
+        self,
+        jobs: Callable[[], Iterable[Job]],
+        interval: float,
+        tick: Callable[[], Awaitable[None]],
+    ) -> None:
+        """Forever: a keepalive to each job silent for ``interval``, then ``tick()``."""
+        while True:
+            await asyncio.sleep(interval / 2)
+            now = time.monotonic()
+            for job in list(jobs()):
+                if now - job.last_sent >= interval:
+                    await self.keepalive(job)
+            await tick()
+
     async def keepalive(self, job: Job) -> None:
         ping = Keepalive(request_id=job.request.request_id, queued=not job.started)
         await self._publish(job, MessageKind.KEEPALIVE, ping.model_dump_json().encode())
+
+    async def busy(self, reply: str, request_id: str, reason: str) -> None:
+        """Hand a request back unstarted: its client re-sends it at once (docs/bus.md)."""
+        if self.nc is None:
+            return
+        body = HandBack(request_id=request_id, reason=reason).model_dump_json().encode()
+        headers = {KIND_HEADER: MessageKind.BUSY.value, REQUEST_ID_HEADER: request_id}
+        await self.nc.publish(reply, body, headers=headers)
 
     async def error(
         self,

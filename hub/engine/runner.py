@@ -1,8 +1,8 @@
 """The engine runner: serves any ``Engine`` on the bus.
 
-One runner per worker process. It subscribes to ``<prefix>.synth.<engine>`` in queue group
-``<engine>`` (replicas share the load), validates each request, queues it by priority (the
-position of the sentence in its text, so first sentences of every client go first), runs
+One runner per worker process. It takes requests from ``<prefix>.ready.<engine>`` once per
+free slot and from ``<prefix>.synth.<engine>`` (queue group ``<engine>``) when every worker is
+busy (``hub/engine/distribution.py``), validates and queues them (``hub/engine/jobs.py``), runs
 inference in a thread pool so the event loop keeps answering, streams PCM back in chunks of
 at most 64 KiB, honours ``<prefix>.cancel.<request_id>``, sends keepalives while busy,
 announces itself for discovery, and drains in-flight work on shutdown.
@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import itertools
+import functools
 import logging
 import time
 import uuid
@@ -25,16 +25,17 @@ from concurrent.futures import ThreadPoolExecutor
 from nats.aio.client import Client
 from nats.aio.msg import Msg
 from nats.aio.subscription import Subscription
-from pydantic import ValidationError
 
 from hub.bus import connect
-from hub.contract import errors
 from hub.contract.errors import VoicebusError
-from hub.contract.schemas import CancelRequest, EngineAnnouncement, ErrorCode, SynthesisRequest
+from hub.contract.schemas import ErrorCode, SynthesisRequest
 from hub.contract.subjects import Subjects, check_token
+from hub.engine.admission import check_admissible, parse_request
 from hub.engine.announcer import Announcer, WorkerIdentity, WorkerStats
 from hub.engine.base import Engine, find_voice
+from hub.engine.distribution import Distribution
 from hub.engine.inference import pcm_stream
+from hub.engine.jobs import JobBoard
 from hub.engine.lifecycle import ModelLifecycle
 from hub.engine.replies import Job, Replies
 from hub.engine.settings import RunnerSettings
@@ -57,9 +58,8 @@ class EngineRunner:
         self.instance = f"{self.name}-{uuid.uuid4().hex[:8]}"
         self.nc: Client | None = None
         self.stats = WorkerStats()
-        self._queue: asyncio.PriorityQueue[tuple[int, int, Job]] = asyncio.PriorityQueue()
-        self._arrivals = itertools.count()
-        self._jobs: dict[str, Job] = {}
+        self.board = JobBoard(settings.concurrency, self.stats)
+        self._jobs = self.board.jobs
         self._subs: list[Subscription] = []
         self._synth_sub: Subscription | None = None
         self._tasks: list[asyncio.Task[None]] = []
@@ -81,8 +81,17 @@ class EngineRunner:
             settings,
             lifecycle=self.lifecycle,
             stats=self.stats,
-            queued=self._queue.qsize,
+            queued=self.board.queued,
             replies=self.replies,
+        )
+        self.distribution = Distribution(
+            self.subjects,
+            self.name,
+            self.instance,
+            free_slots=self._free_slots,
+            waiting=self.board.waiting,
+            on_ready=functools.partial(self._take, from_ready=True),
+            on_idle_peer=self._hand_back_to_idle_peer,
         )
 
     # ---- lifecycle -------------------------------------------------------------------
@@ -90,20 +99,28 @@ class EngineRunner:
     async def start(self) -> None:
         self.nc = await connect(self.settings, f"voicebus-engine-{self.instance}")
         nc = self.nc
-        self.replies.nc = self.announcer.nc = nc
+        self.replies.nc = self.announcer.nc = self.distribution.nc = nc
         self._synth_sub = await nc.subscribe(
-            self.subjects.synth(self.name), queue=self.name, cb=self._on_request
+            self.subjects.synth(self.name),
+            queue=self.name,
+            cb=functools.partial(self._take, from_ready=False),
         )
-        self._subs.append(await nc.subscribe(self.subjects.cancel_all, cb=self._on_cancel))
-        discover = self.announcer.on_discover
-        self._subs.append(await nc.subscribe(self.subjects.discover, cb=discover))
-        control = self.subjects.control(self.name)
-        self._subs.append(await nc.subscribe(control, cb=self.announcer.on_control))
+        for subject, cb in (
+            (self.subjects.cancel_all, self._on_cancel),
+            (self.subjects.discover, self.announcer.on_discover),
+            (self.subjects.control(self.name), self.announcer.on_control),
+        ):
+            self._subs.append(await nc.subscribe(subject, cb=cb))
         for slot in range(self.settings.concurrency):
             self._spawn(self._slot_loop(), f"slot-{slot}")
         self._spawn(self.announcer.heartbeat_loop(), "heartbeat")
-        self._spawn(self._keepalive_loop(), "keepalive")
+        idle = self.distribution.announce_idle  # again and again, in case one went unheard
+        keepalives = self.replies.keepalive_loop(
+            self._jobs.values, self.settings.keepalive_seconds, idle
+        )
+        self._spawn(keepalives, "keepalive")
         self._spawn(self.lifecycle.idle_loop(), "idle-unload")
+        await self.distribution.refresh()
         await nc.flush()
         await self._announce()
         _LOGGER.info(
@@ -122,6 +139,7 @@ class EngineRunner:
         if not self.nc.is_connected:  # no bus (its server died with our supervisor): just go
             await self._leave_without_bus()
             return
+        await self.distribution.close()
         if self._synth_sub is not None:
             await self._synth_sub.unsubscribe()
             self._synth_sub = None
@@ -135,9 +153,7 @@ class EngineRunner:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         await self.nc.drain()
-        self.nc = self.replies.nc = self.announcer.nc = None
-        self._executor.shutdown(wait=False, cancel_futures=True)
-        _LOGGER.info("engine %s stopped", self.instance)
+        self._disconnected("")
 
     async def _leave_without_bus(self) -> None:
         assert self.nc is not None
@@ -146,9 +162,12 @@ class EngineRunner:
         await asyncio.gather(*self._tasks, return_exceptions=True)
         with contextlib.suppress(Exception):
             await asyncio.wait_for(self.nc.close(), 2)
-        self.nc = self.replies.nc = self.announcer.nc = None
+        self._disconnected(" (the bus was unreachable)")
+
+    def _disconnected(self, why: str) -> None:
+        self.nc = self.replies.nc = self.announcer.nc = self.distribution.nc = None
         self._executor.shutdown(wait=False, cancel_futures=True)
-        _LOGGER.info("engine %s stopped (the bus was unreachable)", self.instance)
+        _LOGGER.info("engine %s stopped%s", self.instance, why)
 
     async def run_until(self, stop: asyncio.Event) -> None:
         await self.start()
@@ -157,12 +176,9 @@ class EngineRunner:
         finally:
             await self.stop()
 
-    def announcement(self) -> EngineAnnouncement:
-        """What this worker tells discovery right now."""
-        return self.announcer.announcement()
-
     async def _announce(self) -> None:
         await self.announcer.announce()
+        await self.distribution.refresh()  # a model state change may free or take slots
 
     def _spawn(self, coro: object, name: str) -> None:
         task = asyncio.ensure_future(coro)  # type: ignore[arg-type]
@@ -171,17 +187,18 @@ class EngineRunner:
 
     # ---- requests --------------------------------------------------------------------
 
-    async def _on_request(self, msg: Msg) -> None:
+    async def _take(self, msg: Msg, *, from_ready: bool) -> None:
         if not msg.reply:
             _LOGGER.warning("synthesis request without a reply subject ignored")
             return
         try:
-            request = SynthesisRequest.model_validate_json(msg.data)
-        except ValidationError as error:
-            detail = "; ".join(
-                f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors()
-            )
-            await self.replies.error(msg.reply, "", ErrorCode.INVALID_REQUEST, detail)
+            request = parse_request(msg.data)
+        except VoicebusError as error:
+            await self.replies.error(msg.reply, "", error.code, error.message)
+            return
+        full = from_ready and self._free_slots() <= 0
+        if request.retry_on_busy and (self.stats.stopping or full):
+            await self.replies.busy(msg.reply, request.request_id, "full")
             return
         try:
             job = self._admit(request, msg.reply)
@@ -190,60 +207,60 @@ class EngineRunner:
                 msg.reply, request.request_id, error.code, error.message, error.suggestion
             )
             return
-        self._jobs[request.request_id] = job
+        self.board.add(job)
         await self.replies.start(job)
-        self._queue.put_nowait((request.priority, next(self._arrivals), job))
+        await self.distribution.refresh()
 
     def _admit(self, request: SynthesisRequest, reply: str) -> Job:
-        if self.stats.stopping:
-            raise errors.EngineUnavailableError(f"engine {self.name} is shutting down")
-        if not self.lifecycle.accepts_requests():
-            raise errors.EngineUnavailableError(
-                f"engine {self.name} is {self.lifecycle.state}",
-                f"load it with 'voicebus engines load {self.name}'",
-            )
-        if not any(ch.isalnum() for ch in request.text):
-            raise errors.InvalidRequestError("text is empty", "send text with words in it")
-        limit = self.settings.max_request_chars
-        if len(request.text) > limit:
-            raise errors.TextTooLongError(
-                f"text has {len(request.text)} characters; one request takes at most {limit}",
-                "split long text into sentences (the hub client does this for you)",
-            )
-        if request.expired():
-            raise errors.SynthesisTimeoutError("request arrived after its deadline")
-        if self._queue.qsize() >= self.settings.max_queue:
-            raise errors.EngineOverloadedError(
-                f"engine {self.name} has {self._queue.qsize()} requests queued",
-                "retry later or add workers",
-            )
-        voice = find_voice(self.engine, request.voice)
-        return Job(request=request, reply=reply, voice=voice)
+        stopping, queued = self.stats.stopping, self.board.queued()
+        check_admissible(request, self.settings, self.lifecycle, self.name, stopping, queued)
+        return Job(request=request, reply=reply, voice=find_voice(self.engine, request.voice))
+
+    def _free_slots(self) -> int:
+        """Slots free for a new request now (none while stopping or paused)."""
+        if self.stats.stopping or not self.lifecycle.accepts_requests():
+            return 0
+        return self.board.free_slots()
+
+    async def _hand_back_to_idle_peer(self) -> None:
+        """A peer has a free slot: its client re-sends our most urgent waiting request."""
+        job = self.board.take_for_peer()
+        if job is not None:
+            await self._hand_back(job, "idle_peer")
+
+    async def _hand_back(self, job: Job, reason: str) -> None:
+        if self.board.pop(job.request.request_id) is not None:
+            await self.replies.busy(job.reply, job.request.request_id, reason)
 
     async def _on_cancel(self, msg: Msg) -> None:
-        request_id = msg.subject.rsplit(".", 1)[-1]
-        job = self._jobs.get(request_id)
-        if job is None:
-            return
-        try:
-            reason = CancelRequest.model_validate_json(msg.data).reason
-        except ValidationError:
-            reason = "client"
-        _LOGGER.debug("cancelling %s (%s)", request_id, reason)
-        job.cancelled.set()
+        self.board.cancel(msg.subject.rsplit(".", 1)[-1], msg.data)
 
     # ---- inference -------------------------------------------------------------------
 
     async def _slot_loop(self) -> None:
         while True:
-            _, _, job = await self._queue.get()
-            if job.cancelled.is_set():
-                await self._send_error(job, ErrorCode.CANCELLED, "cancelled before it started")
-                continue
-            if job.request.expired():
-                await self._send_error(job, ErrorCode.TIMEOUT, "deadline passed while queued")
-                continue
+            job = await self.board.next()
             self.stats.in_flight += 1
+            try:
+                await self._run(job)
+            finally:
+                await self._release(job)
+                await self.distribution.announce_idle()
+
+    async def _release(self, job: Job) -> None:
+        """Free the job's slot (once) and take new work for it: before the job's last
+        message goes out, so its client's next request finds this worker on ``ready``."""
+        if not job.released:
+            job.released = True
+            self.stats.in_flight -= 1
+            await self.distribution.refresh()
+
+    async def _run(self, job: Job) -> None:
+        if job.cancelled.is_set():
+            await self._send_error(job, ErrorCode.CANCELLED, "cancelled before it started")
+        elif job.request.expired():
+            await self._send_error(job, ErrorCode.TIMEOUT, "deadline passed while queued")
+        else:
             try:
                 async with self.lifecycle.in_use():
                     await self._serve(job)
@@ -252,8 +269,6 @@ class EngineRunner:
             except Exception:
                 _LOGGER.exception("serving %s failed", job.request.request_id)
                 await self._send_error(job, ErrorCode.INTERNAL, "engine failed unexpectedly")
-            finally:
-                self.stats.in_flight -= 1
 
     async def _serve(self, job: Job) -> None:
         job.started = True
@@ -266,18 +281,10 @@ class EngineRunner:
         if job.cancelled.is_set():
             await self._send_error(job, ErrorCode.CANCELLED, "cancelled while synthesising")
             return
+        await self._release(job)
         await self.replies.end(job, chunks, total, time.perf_counter() - began)
         self._jobs.pop(job.request.request_id, None)
         self.stats.served += 1
-
-    async def _keepalive_loop(self) -> None:
-        interval = self.settings.keepalive_seconds
-        while True:
-            await asyncio.sleep(interval / 2)
-            now = time.monotonic()
-            for job in list(self._jobs.values()):
-                if now - job.last_sent >= interval:
-                    await self.replies.keepalive(job)
 
     async def _send_error(
         self, job: Job, code: ErrorCode, message: str, suggestion: str | None = None

@@ -45,6 +45,22 @@ async def test_text_is_spoken_in_sentence_order(hub: HubClient, whisper: object)
     assert all(p >= 0 for p in positions) and positions == sorted(positions), heard
 
 
+LONG_FIRST = (
+    "When the morning train finally pulled into the station, the passengers, who had waited "
+    "for hours in the cold, gathered their bags and hurried toward the exits. Then it was quiet."
+)
+
+
+async def test_a_long_first_sentence_starts_with_a_short_piece(
+    hub: HubClient, whisper: object
+) -> None:
+    stream = await hub.open(LONG_FIRST, DEFAULT_VOICE)
+    pcm = await collect(stream)
+    assert stream.sentences[0] == "When the morning train finally pulled into the station,"
+    assert len(stream.sentences) == stream.sentences_done == 3  # head, rest, next sentence
+    assert_is_speech(pcm, stream.sample_rate, LONG_FIRST, whisper)
+
+
 async def test_simple_synthesize_yields_the_speech(hub: HubClient) -> None:
     text = "The simple way works too."
     pcm = b"".join([chunk async for chunk in hub.synthesize(text, DEFAULT_VOICE)])

@@ -1,9 +1,10 @@
-"""A three-node NATS cluster on loopback: clients and engines on different nodes."""
+"""NATS clusters on loopback: clients and engines on different nodes."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -18,9 +19,9 @@ from tests.helpers import assert_is_speech, collect, free_port, story
 StartEngine = Callable[..., EngineProcess]
 
 
-@pytest.fixture
-def cluster(tmp_path: Path) -> Iterator[list[NatsServer]]:
-    routes = [free_port() for _ in range(3)]
+def start_cluster(tmp_path: Path, size: int) -> list[NatsServer]:
+    """``size`` nats-server nodes routed to each other (no JetStream)."""
+    routes = [free_port() for _ in range(size)]
     nodes = []
     for index, port in enumerate(routes):
         others = ",".join(f"nats://127.0.0.1:{p}" for p in routes if p != port)
@@ -29,9 +30,44 @@ def cluster(tmp_path: Path) -> Iterator[list[NatsServer]]:
         nodes.append(NatsServer(tmp_path / f"n{index + 1}", jetstream=False, extra_args=args))
     for node in nodes:
         node.start()
+    return nodes
+
+
+@pytest.fixture
+def cluster(tmp_path: Path) -> Iterator[list[NatsServer]]:
+    nodes = start_cluster(tmp_path, 3)
     yield nodes
     for node in nodes:
         node.stop()
+
+
+@pytest.fixture
+def two_nodes(tmp_path: Path) -> Iterator[list[NatsServer]]:
+    nodes = start_cluster(tmp_path, 2)
+    yield nodes
+    for node in nodes:
+        node.stop()
+
+
+async def test_a_long_text_is_spread_over_workers_on_both_nodes(
+    two_nodes: list[NatsServer], start_engine: StartEngine
+) -> None:
+    """One worker per node, the client on node 1: the far worker gets its share, because
+    work goes to whichever worker has a free slot, across the route as well."""
+    near_node, far_node = two_nodes
+    one_slot = {"VOICEBUS_THREADS": "1", "VOICEBUS_CONCURRENCY": "1"}
+    near = start_engine(near_node.url, VOICEBUS_HEARTBEAT_SECONDS="0.5", **one_slot)
+    far = start_engine(far_node.url, VOICEBUS_HEARTBEAT_SECONDS="0.5", **one_slot)
+    client = await HubClient.connect(client_settings(near_node.url, max_in_flight=4), "test-two")
+    try:
+        assert await client.discovery.wait_for(lambda d: d.workers_of("piper") == 2, 15)
+        text = story(20)
+        stream = await client.open(text, DEFAULT_VOICE)
+        assert_is_speech(await collect(stream), stream.sample_rate, text)
+        split = Counter(stream.served_by)
+        assert split[near.instance()] >= 8 and split[far.instance()] >= 8, split
+    finally:
+        await client.close()
 
 
 async def test_engine_on_node_3_serves_client_on_node_1(

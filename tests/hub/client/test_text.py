@@ -7,7 +7,13 @@ import random
 
 import pytest
 
-from hub.client.text import DEFAULT_MAX_SENTENCE_CHARS, SentenceBuffer, split_sentences, word_count
+from hub.client.text import (
+    DEFAULT_MAX_SENTENCE_CHARS,
+    SentenceBuffer,
+    cut_first_piece,
+    split_sentences,
+    word_count,
+)
 
 LONG_CLAUSES = (
     "When the storm finally reached the harbour after three days of waiting, "
@@ -304,3 +310,50 @@ def test_split_preserves_every_letter_and_digit(max_chars: int) -> None:
 def test_word_count() -> None:
     assert word_count("") == 0
     assert word_count("  Hello,   world! \u2014 3.14 ...") == 3
+
+
+@pytest.mark.parametrize(
+    ("sentence", "head"),
+    [
+        (
+            LONG_CLAUSES + ".",
+            "When the storm finally reached the harbour after three days of waiting,",
+        ),
+        (
+            "Well, as I told you before, the meeting has been moved to Thursday afternoon "
+            "because the manager is away until then.",
+            "Well, as I told you before,",  # "Well," alone would be a one-word piece
+        ),
+        (
+            "The plan was simple \u2014 meet at the station at noon, buy the tickets and "
+            "catch the first train that leaves for the coast.",
+            "The plan was simple \u2014",
+        ),
+        (
+            "Before you leave: check the windows, lock the back door and leave the key under "
+            "the third flower pot by the gate.",
+            "Before you leave:",
+        ),
+    ],
+)
+def test_a_long_first_sentence_is_cut_after_a_handful_of_words(sentence: str, head: str) -> None:
+    pieces = cut_first_piece(sentence)
+    assert pieces[0] == head
+    assert " ".join(pieces) == sentence  # nothing lost, nothing added
+    assert len(pieces) == 2 and 3 <= word_count(pieces[0]) <= 12 and word_count(pieces[1]) >= 3
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "In part 1, the river runs past the old mill.",  # short: made fast anyway
+        "The morning train left the station right on time and everyone on board was happy "
+        "to be going home at last.",  # long, but no clause boundary
+        "Sure, here is a quick summary of the long day you have ahead of you this morning "
+        "before the meetings start.",  # the only comma would leave a one-word head
+        "It was a long and difficult journey through the mountains in the middle of winter, "
+        "but we made it.",  # the first boundary is too late for a short head
+    ],
+)
+def test_other_sentences_stay_whole(sentence: str) -> None:
+    assert cut_first_piece(sentence) == [sentence]

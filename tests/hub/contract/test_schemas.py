@@ -24,6 +24,8 @@ EXAMPLES: dict[type, dict[str, object]] = {
         "sample_rate": 24000,
         "deadline": time.time() + 10,
         "priority": 3,
+        "priority_class": schemas.PriorityClass.BATCH,
+        "retry_on_busy": True,
     },
     schemas.StreamStart: {
         "request_id": "r1",
@@ -46,6 +48,8 @@ EXAMPLES: dict[type, dict[str, object]] = {
         "suggestion": "try another",
     },
     schemas.Keepalive: {"request_id": "r1", "queued": True},
+    schemas.HandBack: {"request_id": "r1", "reason": "idle_peer"},
+    schemas.IdleNotice: {"instance": "piper-1"},
     schemas.CancelRequest: {"request_id": "r1", "reason": "barge-in"},
     schemas.ControlCommand: {"action": schemas.ControlAction.KEEP_WARM, "keep_warm": True},
     schemas.EngineAnnouncement: {
@@ -109,6 +113,8 @@ def test_subjects() -> None:
     assert subjects.synth("piper") == "home.tts.synth.piper"
     assert subjects.cancel("abc") == "home.tts.cancel.abc"
     assert subjects.cancel_all == "home.tts.cancel.*"
+    assert subjects.ready("piper") == "home.tts.ready.piper"
+    assert subjects.idle("piper") == "home.tts.idle.piper"
     with pytest.raises(ValueError, match="engine name"):
         subjects.synth("pi.per")
     with pytest.raises(ValueError):
