@@ -6,7 +6,7 @@ removes it after one delivery (``UNSUB <sid> 1`` sent with the ``SUB``), so no m
 be on its way to a subscription that is already used up. A client publishes there first;
 NATS answers ``503`` at once when no worker anywhere has a free slot, and the client then
 publishes on ``<prefix>.synth.<engine>``, where every worker takes requests into its
-priority queue (``hub/engine/jobs.py``).
+priority queue (``hub/engine/job_board.py``).
 
 Requests waiting in a queue can still move to a worker that becomes free: a worker whose
 slot frees with nothing queued publishes an ``IdleNotice`` on ``<prefix>.idle.<engine>``;

@@ -2,7 +2,7 @@
 
 One runner per worker process. It takes requests from ``<prefix>.ready.<engine>`` once per
 free slot and from ``<prefix>.synth.<engine>`` (queue group ``<engine>``) when every worker is
-busy (``hub/engine/distribution.py``), validates and queues them (``hub/engine/jobs.py``), runs
+busy (``hub/engine/distribution.py``), validates and queues them (``hub/engine/job_board.py``), runs
 inference in a thread pool so the event loop keeps answering, streams PCM back in chunks of
 at most 64 KiB, honours ``<prefix>.cancel.<request_id>``, sends keepalives while busy,
 announces itself for discovery, and drains in-flight work on shutdown.
@@ -35,7 +35,7 @@ from hub.engine.announcer import Announcer, WorkerIdentity, WorkerStats
 from hub.engine.base import Engine, find_voice
 from hub.engine.distribution import Distribution
 from hub.engine.inference import pcm_stream
-from hub.engine.jobs import JobBoard
+from hub.engine.job_board import JobBoard
 from hub.engine.lifecycle import ModelLifecycle
 from hub.engine.replies import Job, Replies
 from hub.engine.settings import RunnerSettings

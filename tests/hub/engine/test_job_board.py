@@ -6,7 +6,7 @@ import time
 
 from hub.contract.schemas import PriorityClass, SynthesisRequest, VoiceInfo
 from hub.engine.announcer import WorkerStats
-from hub.engine.jobs import JobBoard
+from hub.engine.job_board import JobBoard
 from hub.engine.replies import Job
 
 VOICE = VoiceInfo(name="v", sample_rate=22050)
