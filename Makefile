@@ -64,6 +64,9 @@ bench: $(STAMP) $(UV)  ## run the benchmarks (prints ratios; the wyoming one bui
 	$(BIN)/python bench/bus_vs_piper.py
 	$(BIN)/python bench/openai_bench.py
 	$(BIN)/python bench/wyoming_bench.py
+	$(BIN)/python bench/distribution_bench.py
+	$(BIN)/python bench/jobs_bench.py
+	$(BIN)/python bench/keys_bench.py
 
 clean:  ## remove the virtualenvs
 	rm -rf $(VENV) $(UV_VENV) .venv-xtts .venv-chatterbox
