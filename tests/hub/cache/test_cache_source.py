@@ -1,0 +1,79 @@
+"""The cache in the hub client, against the real nats-server and Piper: hits are the same
+bytes as the miss that stored them, identical sentences in flight are one synthesis, and
+``cache=False`` goes to the engine."""
+
+from __future__ import annotations
+
+import asyncio
+
+from hub.cache import CachingSource, cache_state
+from hub.client import HubClient
+from tests.conftest import DEFAULT_VOICE
+from tests.hub.cache.conftest import SynthRequests
+
+SENTENCE = "The lighthouse keeper counted seven ships before dawn."
+
+
+async def _speak(hub: HubClient, text: str, **options: object) -> tuple[bytes, str]:
+    stream = await hub.open(text, DEFAULT_VOICE, **options)  # type: ignore[arg-type]
+    async with stream:
+        state = await cache_state(stream)
+        audio = b"".join([chunk async for chunk in stream])
+    return audio, state
+
+
+async def test_a_hit_is_the_same_audio_without_the_engine(
+    cached_hub: HubClient, synth_requests: SynthRequests
+) -> None:
+    source = cached_hub.sentence_source
+    assert isinstance(source, CachingSource)
+    miss, first = await _speak(cached_hub, SENTENCE)
+    await source.settled()  # stored in JetStream, so the next one reads it from there
+    hit, second = await _speak(cached_hub, SENTENCE)
+    assert (first, second) == ("miss", "hit")
+    assert hit == miss and len(miss) > 22050  # over half a second of speech, byte for byte
+    assert synth_requests.count(SENTENCE) == 1
+    assert (source.counters.hits, source.counters.misses, source.counters.stored) == (1, 1, 1)
+
+
+async def test_the_output_format_is_made_from_the_cached_clip(
+    cached_hub: HubClient, synth_requests: SynthRequests
+) -> None:
+    from hub.audio import AudioSpec
+
+    text = "A blue heron waited in the reeds."
+    raw, _ = await _speak(cached_hub, text)
+    mulaw, state = await _speak(cached_hub, text, output=AudioSpec("mulaw", frame_ms=20))
+    assert state == "hit" and synth_requests.count(text) == 1
+    assert abs(len(mulaw) - len(raw) / 2 * 8000 / 22050) < 8000 * 0.05  # same length at 8 kHz
+
+
+async def test_a_new_sentence_in_a_known_text_is_partial(
+    cached_hub: HubClient, synth_requests: SynthRequests
+) -> None:
+    greeting = "Good morning, everyone."
+    await _speak(cached_hub, greeting)
+    _, state = await _speak(cached_hub, f"{greeting} The meeting starts at nine.")
+    assert state == "partial"
+    assert synth_requests.count(greeting) == 1
+
+
+async def test_cache_false_goes_to_the_engine(
+    cached_hub: HubClient, synth_requests: SynthRequests
+) -> None:
+    text = "Fresh bread is sold at the corner bakery."
+    await _speak(cached_hub, text)
+    _, state = await _speak(cached_hub, text, cache=False)
+    assert state == "miss" and synth_requests.count(text) == 2
+
+
+async def test_identical_sentences_at_once_are_one_synthesis(
+    cached_hub: HubClient, synth_requests: SynthRequests
+) -> None:
+    text = "Four friends asked the same question at once."
+    answers = await asyncio.gather(*(_speak(cached_hub, text) for _ in range(4)))
+    assert synth_requests.count(text) == 1
+    audio = {pcm for pcm, _ in answers}
+    assert len(audio) == 1 and len(audio.pop()) > 22050
+    _, state = await _speak(cached_hub, text)
+    assert state == "hit" and synth_requests.count(text) == 1
