@@ -19,6 +19,7 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from adapters.asgi_server import AsgiServer
 from adapters.openai import (
+    cache_routes,
     errors,
     health,
     metrics,
@@ -42,6 +43,7 @@ _EXPOSED_HEADERS = [
     "X-Voicebus-Voice",
     "X-Voicebus-Sample-Rate",
     "X-Voicebus-Sentences",
+    "X-Voicebus-Cache",
     "X-Audio-Duration",
     "X-Generation-Time",
     "X-Real-Time-Factor",
@@ -71,7 +73,7 @@ def create_app(settings: OpenAISettings, hub: HubClient) -> FastAPI:
     )
     app.state.voicebus = context
     errors.install(app)
-    for module in (speech, models, voices, voice_library, provider, health, metrics):
+    for module in (speech, models, voices, voice_library, provider, health, metrics, cache_routes):
         app.include_router(module.router)
     app.add_middleware(
         BodyLimitMiddleware,

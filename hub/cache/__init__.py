@@ -10,7 +10,7 @@ from hub.cache.key import FORMAT_VERSION, CacheKey, EngineIdentity, cache_key, n
 from hub.cache.source import CachingSource, caching_source
 from hub.cache.stats import CacheCounters, CacheStats, StoreState
 from hub.cache.store import AudioCache, Clip
-from hub.cache.view import CacheState, StreamCache, cache_state, for_stream
+from hub.cache.view import CacheState, StreamCache, cache_of, cache_state, for_stream
 
 __all__ = [
     "FORMAT_VERSION",
@@ -25,6 +25,7 @@ __all__ = [
     "StoreState",
     "StreamCache",
     "cache_key",
+    "cache_of",
     "cache_state",
     "caching_source",
     "for_stream",

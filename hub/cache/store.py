@@ -165,7 +165,7 @@ class AudioCache:
         """Drop every clip (or every clip of ``voice``); returns how many entries went."""
         subject = self._subject(f"{voice_token(voice)}.*") if voice else None
         before = (await self._js.stream_info(self.stream, subjects_filter=subject)).state
-        removed = (before.num_subjects or 0) if subject else before.messages
+        removed = sum((before.subjects or {}).values()) if subject else before.messages
         if subject:
             await self._drop_large_of(voice_token(voice or ""))
             await self._js.purge_stream(self.stream, subject=subject)

@@ -50,6 +50,11 @@ class StreamCache:
         return "partial" if any(hits) else "miss"
 
 
+def cache_of(source: object) -> CachingSource | None:
+    """The hub client's cache (its ``sentence_source``), None when it has none."""
+    return source if isinstance(source, CachingSource) else None
+
+
 def for_stream(source: Any, *, cache: bool = True) -> Any:
     """The sentence source for a new stream (``cache=False``: straight to the bus)."""
     if not isinstance(source, CachingSource):

@@ -9,7 +9,7 @@ import asyncio
 from hub.cache import CachingSource, cache_state
 from hub.client import HubClient
 from tests.conftest import DEFAULT_VOICE
-from tests.hub.cache.conftest import SynthRequests
+from tests.hub.cache.support import SynthRequests
 
 SENTENCE = "The lighthouse keeper counted seven ships before dawn."
 
