@@ -66,6 +66,9 @@ class ChatterboxEngine:
 
     def __init__(self, settings: ChatterboxSettings, library: LibraryView | None = None) -> None:
         self.settings = settings
+        self.capabilities = self.capabilities.model_copy(
+            update={"cacheable": settings.audio_cacheable}  # it samples: cached only by choice
+        )
         self.device = resolve_device(settings.chatterbox_device)
         model_dir, self.model_id = self._model_dir(settings)
         self.version = importlib.metadata.version("chatterbox-tts")

@@ -66,6 +66,9 @@ class XttsEngine:
 
     def __init__(self, settings: XttsSettings, library: LibraryView | None = None) -> None:
         self.settings = settings
+        self.capabilities = self.capabilities.model_copy(
+            update={"cacheable": settings.audio_cacheable}  # it samples: cached only by choice
+        )
         self.device = resolve_device(settings.xtts_device)
         model_dir = find_model_dir(settings.xtts_model_dir, settings.xtts_model_id, REQUIRED_FILES)
         self.model_id = (

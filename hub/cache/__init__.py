@@ -10,7 +10,7 @@ from hub.cache.key import FORMAT_VERSION, CacheKey, EngineIdentity, cache_key, n
 from hub.cache.source import CachingSource, caching_source
 from hub.cache.stats import CacheCounters, CacheStats, StoreState
 from hub.cache.store import AudioCache, Clip
-from hub.cache.view import CacheState, StreamCache, cache_of, cache_state, for_stream
+from hub.cache.view import CacheState, StreamCache, cache_of, cache_state, for_stream, settle
 
 __all__ = [
     "FORMAT_VERSION",
@@ -30,4 +30,5 @@ __all__ = [
     "caching_source",
     "for_stream",
     "normalise_text",
+    "settle",
 ]

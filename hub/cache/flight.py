@@ -47,9 +47,10 @@ class Flight:
             return None
         return Clip(b"".join(chunk.pcm for chunk in self.chunks), rates.pop(), self.engine)
 
-    async def finished(self) -> None:
-        """Wait for the sentence and its ``on_done`` (never raises)."""
-        await asyncio.gather(self._task, return_exceptions=True)
+    @property
+    def task(self) -> asyncio.Task[None]:
+        """Reads the sentence, then runs ``on_done``."""
+        return self._task
 
     async def _pump(self) -> None:
         try:

@@ -181,9 +181,11 @@ class CachingSource:
         self._flights[key.name] = flight
         return flight
 
-    async def settled(self) -> None:
-        """Wait until every sentence in flight is done and stored (tests, shutdown)."""
-        await asyncio.gather(*(f.finished() for f in list(self._flights.values())))
+    async def settled(self, timeout: float | None = None) -> None:
+        """Wait (at most ``timeout``) until every sentence in flight is done and stored."""
+        tasks = [flight.task for flight in self._flights.values()]
+        if tasks:
+            await asyncio.wait(tasks, timeout=timeout)
 
     async def _keep(self, key: CacheKey, store: AudioCache, flight: Flight) -> None:
         clip = flight.clip()

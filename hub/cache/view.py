@@ -55,6 +55,13 @@ def cache_of(source: object) -> CachingSource | None:
     return source if isinstance(source, CachingSource) else None
 
 
+async def settle(source: object, timeout: float = 5.0) -> None:
+    """Wait (at most ``timeout``) for the sentences in flight to be stored, before a hub
+    client closes."""
+    if isinstance(source, CachingSource):
+        await source.settled(timeout)
+
+
 def for_stream(source: Any, *, cache: bool = True) -> Any:
     """The sentence source for a new stream (``cache=False``: straight to the bus)."""
     if not isinstance(source, CachingSource):

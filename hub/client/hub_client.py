@@ -9,9 +9,8 @@
 
 Behind that: the voice is routed to an engine from live discovery, the text is split into
 sentences, several sentences are in flight at once (spread over the engine's workers by the
-queue group) or served from the audio cache, and audio is yielded strictly in order as soon
-as each piece is ready. Every sentence has a deadline; a worker that goes silent ends in a
-typed error (or a retry on another worker); closing the stream early cancels the work.
+queue group) or served from the audio cache, and yielded strictly in order as soon as each
+is ready. A silent worker ends in a typed error or a retry; closing a stream cancels its work.
 """
 
 from __future__ import annotations
@@ -26,7 +25,7 @@ from pydantic import Field
 
 from hub.audio import AudioSpec
 from hub.bus import connect
-from hub.cache import caching_source, for_stream
+from hub.cache import caching_source, for_stream, settle
 from hub.client.admission import check_speed, check_text, voice_that_reads
 from hub.client.call_policy import CallOptions
 from hub.client.control import ControlAnswer, send_control
@@ -58,8 +57,7 @@ DEFAULT_VOICE = "en_US-joe-medium"
 
 
 class ClientSettings(VoicebusSettings, NatsOptions, LibraryOptions):
-    """Settings of the hub client in every adapter and CLI command (``voice_bucket``: the
-    voice library, as for the engines; ``cache``: the audio cache)."""
+    """Settings of the hub client in every adapter and CLI command (and the audio cache's)."""
 
     default_voice: str = DEFAULT_VOICE
     max_in_flight: int = Field(default=3, ge=1, description="Sentences of one text in flight.")
@@ -115,6 +113,7 @@ class HubClient:
         await self.discovery.start()
 
     async def close(self) -> None:
+        await settle(self.sentence_source)  # clips being stored are kept
         await self.discovery.stop()
         self._audio_pool.shutdown(wait=False, cancel_futures=True)
         if self._owns_connection and not self.nc.is_closed:
