@@ -24,12 +24,13 @@ import asyncio
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from typing import Any, NamedTuple
+from typing import Any
 
 from nats.aio.client import Client
 
 from hub.cache.flight import Flight
 from hub.cache.key import CacheKey, EngineIdentity, cache_key
+from hub.cache.shared import CachedChunk, ClaimedSentence, end_of_clip
 from hub.cache.stats import CacheCounters, CacheStats
 from hub.cache.store import AudioCache, Clip
 from hub.contract.errors import VoicebusError
@@ -44,13 +45,6 @@ _RETRY_OPEN_SECONDS = 30.0
 Engines = Callable[[], dict[str, list[EngineAnnouncement]]]
 """Live workers by engine name (the hub client's discovery)."""
 CloneDigest = Callable[[str], Awaitable[str | None]]
-
-
-class CachedChunk(NamedTuple):
-    """A hit's PCM: the shape of the client's ``PcmChunk`` (pcm, rate)."""
-
-    pcm: bytes
-    rate: int
 
 
 def engine_identity(workers: list[EngineAnnouncement]) -> EngineIdentity | None:
@@ -171,13 +165,18 @@ class CachingSource:
     def _begin(
         self, key: CacheKey, store: AudioCache, request: SynthesisRequest, routes: Sequence[Any]
     ) -> Flight:
+        call = ClaimedSentence(self.inner, store, key, request, routes)
+
         async def keep(flight: Flight) -> None:
             try:
-                await self._keep(key, store, flight)
+                if not call.fetched:
+                    await self._keep(key, store, flight)
             finally:
+                if call.claimed:
+                    await store.claims.release(key)
                 self._flights.pop(key.name, None)
 
-        flight = Flight(self.inner.start(request, routes), keep, routes[0].engine)
+        flight = Flight(call, keep, routes[0].engine)
         self._flights[key.name] = flight
         return flight
 
@@ -235,13 +234,7 @@ class CachedSentence:
     async def chunks(self) -> AsyncIterator[Any]:
         found = await self._found
         if isinstance(found, Clip):
-            self.end = StreamEnd(
-                request_id=self._request.request_id,
-                chunks=1,
-                audio_seconds=found.seconds,
-                synthesis_seconds=0.0,
-                real_time_factor=0.0,
-            )
+            self.end = end_of_clip(self._request, found)
             yield CachedChunk(found.pcm, found.rate)
             return
         self._flight = found

@@ -26,6 +26,7 @@ from nats.js.api import DiscardPolicy, KeyValueConfig, ObjectStoreConfig, Storag
 from nats.js.kv import KeyValue
 from nats.js.object_store import ObjectStore
 
+from hub.cache.claims import FlightClaims
 from hub.cache.key import FORMAT_VERSION, CacheKey, voice_token
 from hub.cache.stats import StoreState
 from hub.contract.errors import EngineUnavailableError
@@ -69,11 +70,18 @@ class AudioCache:
     """Clips on the bus: ``await AudioCache.open(nc, settings)``, then get, put, state, clear."""
 
     def __init__(
-        self, js: JetStreamContext, kv: KeyValue, large: ObjectStore, settings: CacheSettings
+        self,
+        js: JetStreamContext,
+        kv: KeyValue,
+        large: ObjectStore,
+        claims: FlightClaims,
+        settings: CacheSettings,
     ) -> None:
         self._js = js
         self._kv = kv
         self._large = large
+        self.claims = claims
+        """Which sentences some process on the bus is making right now."""
         self.settings = settings
         self.stream = f"KV_{settings.bucket}"
         self._large_stream = f"OBJ_{settings.bucket}-large"
@@ -86,7 +94,8 @@ class AudioCache:
         try:
             kv = await _key_value(js, settings)
             large = await _object_store(js, settings)
-            cache = cls(js, kv, large, settings)
+            claims = await FlightClaims.open(js, settings.bucket)
+            cache = cls(js, kv, large, claims, settings)
             await cache._apply_limits()
         except (js_errors.ServiceUnavailableError, NoRespondersError):
             raise EngineUnavailableError(
@@ -126,6 +135,11 @@ class AudioCache:
 
     async def contains(self, key: CacheKey) -> bool:
         return await self.get(key) is not None
+
+    async def wait(self, key: CacheKey, until: float) -> Clip | None:
+        """The clip another process is making under ``key``, once stored; None if it gave
+        up or the monotonic time ``until`` came first."""
+        return await self.claims.wait(self._kv, key, lambda: self.get(key), until)  # type: ignore[no-any-return]
 
     async def _get_large(self, key: CacheKey, obj: str) -> bytes | None:
         try:

@@ -8,8 +8,9 @@ import asyncio
 
 from hub.cache import CachingSource, cache_state
 from hub.client import HubClient
-from tests.conftest import DEFAULT_VOICE
-from tests.hub.cache.support import SynthRequests
+from hub.process.natsserver import NatsServer
+from tests.conftest import DEFAULT_VOICE, EngineProcess, client_settings
+from tests.hub.cache.support import SynthRequests, cache_settings
 
 SENTENCE = "The lighthouse keeper counted seven ships before dawn."
 
@@ -77,3 +78,19 @@ async def test_identical_sentences_at_once_are_one_synthesis(
     assert len(audio) == 1 and len(audio.pop()) > 22050
     _, state = await _speak(cached_hub, text)
     assert state == "hit" and synth_requests.count(text) == 1
+
+
+async def test_identical_sentences_in_two_processes_are_one_synthesis(
+    nats_server: NatsServer, piper_engine: EngineProcess, synth_requests: SynthRequests
+) -> None:
+    text = "Two kitchens ordered the same soup at noon."
+    settings = client_settings(nats_server.url, cache=cache_settings())
+    async with (
+        await HubClient.connect(settings, "test-cache-a") as one,
+        await HubClient.connect(settings, "test-cache-b") as two,
+    ):
+        await asyncio.gather(one.wait_for_voice(DEFAULT_VOICE), two.wait_for_voice(DEFAULT_VOICE))
+        answers = await asyncio.gather(*(_speak(hub, text) for hub in (one, two, one, two)))
+    assert synth_requests.count(text) == 1
+    audio = {pcm for pcm, _ in answers}
+    assert len(audio) == 1 and len(audio.pop()) > 22050

@@ -1,0 +1,82 @@
+"""A flight's sentence, made once on the whole bus: the first process to claim it makes it;
+another waits for that process's clip, and makes it itself only if no clip comes."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator, Sequence
+from typing import Any, NamedTuple
+
+from hub.cache.claims import CLAIM_SECONDS
+from hub.cache.key import CacheKey
+from hub.cache.store import AudioCache, Clip
+from hub.contract.schemas import StreamEnd, SynthesisRequest
+
+
+class CachedChunk(NamedTuple):
+    """A stored clip's PCM: the shape of the client's ``PcmChunk`` (pcm, rate)."""
+
+    pcm: bytes
+    rate: int
+
+
+def end_of_clip(request: SynthesisRequest, clip: Clip) -> StreamEnd:
+    """The end of a sentence served from the store (no synthesis time)."""
+    return StreamEnd(
+        request_id=request.request_id,
+        chunks=1,
+        audio_seconds=clip.seconds,
+        synthesis_seconds=0.0,
+        real_time_factor=0.0,
+    )
+
+
+class ClaimedSentence:
+    """The sentence audio a flight reads: claimed and made here, or made elsewhere."""
+
+    def __init__(
+        self,
+        inner: Any,
+        store: AudioCache,
+        key: CacheKey,
+        request: SynthesisRequest,
+        routes: Sequence[Any],
+    ) -> None:
+        self._inner = inner
+        self._store = store
+        self._key = key
+        self._request = request
+        self._routes = routes
+        self._call: Any = None
+        self.start: Any = None
+        self.end: StreamEnd | None = None
+        self.fallbacks = 0
+        self.claimed = False
+        """This process holds the bus-wide claim (and releases it when done)."""
+        self.fetched = False
+        """The audio is another process's stored clip."""
+
+    @property
+    def engine(self) -> str:
+        return str(self._call.engine if self._call is not None else self._routes[0].engine)
+
+    async def chunks(self) -> AsyncIterator[Any]:
+        remaining = self._request.deadline - time.time()
+        if await self._store.claims.claim(self._key, min(CLAIM_SECONDS, remaining)):
+            self.claimed = True
+        else:
+            clip = await self._store.wait(self._key, time.monotonic() + remaining)
+            if clip is not None:
+                self.fetched = True
+                self.end = end_of_clip(self._request, clip)
+                yield CachedChunk(clip.pcm, clip.rate)
+                return
+        self._call = self._inner.start(self._request, self._routes)
+        async for chunk in self._call.chunks():
+            yield chunk
+        self.start, self.end = self._call.start, self._call.end
+        self.fallbacks = self._call.fallbacks
+
+    async def cancel(self, reason: str = "client") -> None:
+        if self._call is not None:
+            await self._call.cancel(reason)
