@@ -32,7 +32,7 @@ def _worker(
 def test_sampling_engines_are_cached_by_choice_or_with_a_seed(
     seed: int | None, choice: bool | None, cacheable: bool
 ) -> None:
-    settings = CloningSettings(synthesis_seed=seed, cache_audio=choice)
+    settings = CloningSettings(synthesis_seed=seed, allow_audio_cache=choice)
     assert settings.audio_cacheable is cacheable
 
 
