@@ -106,14 +106,19 @@ class AudioCache:
         return cache
 
     async def _apply_limits(self) -> None:
-        budgets = ((self.stream, self.settings.budget_bytes),
-                   (self._large_stream, self.settings.large_budget_bytes))  # fmt: skip
-        for stream, budget in budgets:
+        """Budget, TTL and ``discard: old`` on both streams; direct gets on the clips (raw
+        bytes: a plain get would base64 them in JSON)."""
+        budgets = ((self.stream, self.settings.budget_bytes, True),
+                   (self._large_stream, self.settings.large_budget_bytes, False))  # fmt: skip
+        for stream, budget, direct in budgets:
             config = (await self._js.stream_info(stream)).config
-            wanted = {"discard": DiscardPolicy.OLD, "max_bytes": budget,
-                      "max_age": self.settings.ttl_seconds}  # fmt: skip
+            wanted: dict[str, object] = {"discard": DiscardPolicy.OLD, "max_bytes": budget,
+                                         "max_age": self.settings.ttl_seconds}  # fmt: skip
+            if direct:
+                wanted["allow_direct"] = True
             if any(getattr(config, name) != value for name, value in wanted.items()):
                 await self._js.update_stream(config.evolve(**wanted))
+        self._kv = await self._js.key_value(self.settings.bucket)  # sees allow_direct now
 
     async def get(self, key: CacheKey) -> Clip | None:
         """The clip under ``key``, or None (absent, expired, evicted or unreadable)."""
@@ -221,6 +226,7 @@ async def _key_value(js: JetStreamContext, settings: CacheSettings) -> KeyValue:
                 ttl=settings.ttl_seconds,
                 max_bytes=settings.budget_bytes,
                 storage=StorageType.FILE,
+                direct=True,
             )
         )
 
