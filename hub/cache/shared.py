@@ -63,14 +63,15 @@ class ClaimedSentence:
     async def chunks(self) -> AsyncIterator[Any]:
         remaining = self._request.deadline - time.time()
         if await self._store.claims.claim(self._key, min(CLAIM_SECONDS, remaining)):
-            self.claimed = True
+            self.claimed = True  # stored by another process just before we claimed?
+            clip = await self._store.find(self._key)
         else:
             clip = await self._store.wait(self._key, time.monotonic() + remaining)
-            if clip is not None:
-                self.fetched = True
-                self.end = end_of_clip(self._request, clip)
-                yield CachedChunk(clip.pcm, clip.rate)
-                return
+        if clip is not None:
+            self.fetched = True
+            self.end = end_of_clip(self._request, clip)
+            yield CachedChunk(clip.pcm, clip.rate)
+            return
         self._call = self._inner.start(self._request, self._routes)
         async for chunk in self._call.chunks():
             yield chunk

@@ -127,8 +127,12 @@ class CachingSource:
         return cache_key(request, engine, digest)
 
     async def contains(self, request: SynthesisRequest, routes: Sequence[Any]) -> bool:
-        key = await self.key_for(request, routes)
-        store = await self.store() if key is not None else None
+        try:
+            key = await self.key_for(request, routes)
+            store = await self.store() if key is not None else None
+        except Exception as error:
+            _LOGGER.debug("cache: no key for a sentence (%s)", error)
+            return False
         return store is not None and key is not None and await store.contains(key)
 
     def start(self, request: SynthesisRequest, routes: Sequence[Any]) -> CachedSentence:
@@ -136,8 +140,12 @@ class CachingSource:
 
     async def lookup(self, request: SynthesisRequest, routes: Sequence[Any]) -> Clip | Flight:
         """A stored clip, or the flight (joined) that makes this sentence."""
-        key = await self.key_for(request, routes)
-        store = await self.store() if key is not None else None
+        try:
+            key = await self.key_for(request, routes)
+            store = await self.store() if key is not None else None
+        except Exception as error:  # the cache never costs a sentence: go to the engine
+            _LOGGER.warning("cache: no key for a sentence (%s); synthesizing", error)
+            key = store = None
         if key is None or store is None:
             flight = Flight(self.inner.start(request, routes), _nothing, routes[0].engine)
             flight.join()
@@ -150,7 +158,7 @@ class CachingSource:
             self.counters.shared += 1
             flight.join()
             return flight
-        clip = await _get(store, key)
+        clip = await store.find(key)
         if clip is not None:
             self.counters.hits += 1
             return clip
@@ -201,14 +209,6 @@ async def _nothing(_: Flight) -> None:
     return None
 
 
-async def _get(store: AudioCache, key: CacheKey) -> Clip | None:
-    try:
-        return await store.get(key)
-    except Exception as error:  # an unreadable store is a miss, never a failed sentence
-        _LOGGER.warning("cache: lookup failed (%s); synthesizing", error)
-        return None
-
-
 class CachedSentence:
     """One sentence through the cache: a stored clip, or a flight's live audio."""
 
@@ -223,7 +223,11 @@ class CachedSentence:
 
     async def hit(self) -> bool:
         """True when the sentence came from the store."""
-        return isinstance(await self._found, Clip)
+        await asyncio.wait([self._found])  # its failure is the stream's to raise, not ours
+        found = self._found
+        return (
+            not found.cancelled() and found.exception() is None and isinstance(found.result(), Clip)
+        )
 
     @property
     def engine(self) -> str:

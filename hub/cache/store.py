@@ -138,13 +138,25 @@ class AudioCache:
                 return None
         return Clip(pcm, int(header["rate"]), str(header.get("engine", "")))  # type: ignore[call-overload]
 
+    async def find(self, key: CacheKey) -> Clip | None:
+        """``get``, but an unreadable store is a miss (logged), never a failed sentence."""
+        try:
+            return await self.get(key)
+        except Exception as error:
+            _LOGGER.warning("cache: lookup failed (%s); synthesizing", error)
+            return None
+
     async def contains(self, key: CacheKey) -> bool:
-        return await self.get(key) is not None
+        return await self.find(key) is not None
 
     async def wait(self, key: CacheKey, until: float) -> Clip | None:
         """The clip another process is making under ``key``, once stored; None if it gave
         up or the monotonic time ``until`` came first."""
-        return await self.claims.wait(self._kv, key, lambda: self.get(key), until)  # type: ignore[no-any-return]
+        try:
+            return await self.claims.wait(self._kv, key, lambda: self.find(key), until)  # type: ignore[no-any-return]
+        except Exception as error:  # cannot watch: make the sentence here
+            _LOGGER.warning("cache: waiting for another process failed (%s)", error)
+            return None
 
     async def _get_large(self, key: CacheKey, obj: str) -> bytes | None:
         try:

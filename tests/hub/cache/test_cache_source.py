@@ -94,3 +94,18 @@ async def test_identical_sentences_in_two_processes_are_one_synthesis(
     assert synth_requests.count(text) == 1
     audio = {pcm for pcm, _ in answers}
     assert len(audio) == 1 and len(audio.pop()) > 22050
+
+
+async def test_a_listener_hanging_up_leaves_the_others_their_audio(
+    cached_hub: HubClient, synth_requests: SynthRequests
+) -> None:
+    text = "The first caller hung up, but the second one stayed."
+    leaver = await cached_hub.open(text, DEFAULT_VOICE)
+    stayer = await cached_hub.open(text, DEFAULT_VOICE)
+    await anext(leaver)
+    await leaver.aclose()  # the first listener, whose request went to the engine
+    async with stayer:
+        audio = b"".join([chunk async for chunk in stayer])
+    assert synth_requests.count(text) == 1 and len(audio) > 22050
+    alone, state = await _speak(cached_hub, text)
+    assert state == "hit" and alone == audio
