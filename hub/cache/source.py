@@ -104,7 +104,7 @@ class CachingSource:
             if self._store is None and time.monotonic() >= self._retry_at:
                 try:
                     self._store = await AudioCache.open(self._nc, self.settings)
-                except (TimeoutError, VoicebusError, OSError) as error:
+                except Exception as error:  # no JetStream, no room for the budget, ...
                     self._retry_at = time.monotonic() + _RETRY_OPEN_SECONDS
                     _LOGGER.warning("audio cache unavailable, synthesizing everything: %s", error)
             return self._store

@@ -230,6 +230,8 @@ async def _key_value(js: JetStreamContext, settings: CacheSettings) -> KeyValue:
     try:
         return await js.key_value(settings.bucket)
     except js_errors.BucketNotFoundError:
+        pass
+    try:
         return await js.create_key_value(
             KeyValueConfig(
                 bucket=settings.bucket,
@@ -241,6 +243,8 @@ async def _key_value(js: JetStreamContext, settings: CacheSettings) -> KeyValue:
                 direct=True,
             )
         )
+    except js_errors.BadRequestError:  # another process made it first (and set its limits)
+        return await js.key_value(settings.bucket)
 
 
 async def _object_store(js: JetStreamContext, settings: CacheSettings) -> ObjectStore:
@@ -248,6 +252,8 @@ async def _object_store(js: JetStreamContext, settings: CacheSettings) -> Object
     try:
         return await js.object_store(name)
     except js_errors.NotFoundError:
+        pass
+    try:
         return await js.create_object_store(
             name,
             ObjectStoreConfig(
@@ -257,3 +263,5 @@ async def _object_store(js: JetStreamContext, settings: CacheSettings) -> Object
                 storage=StorageType.FILE,
             ),
         )
+    except js_errors.BadRequestError:  # another process made it first
+        return await js.object_store(name)

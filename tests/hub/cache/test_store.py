@@ -4,6 +4,7 @@ nats-server keeps every entry."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -96,3 +97,10 @@ async def test_entries_survive_a_nats_server_restart(tmp_path: Path) -> None:
         await nc.close()
     finally:
         server.stop()
+
+
+async def test_processes_opening_a_new_cache_at_once_all_get_it(bus: Client) -> None:
+    settings = cache_settings()
+    stores = await asyncio.gather(*(AudioCache.open(bus, settings) for _ in range(4)))
+    assert await stores[0].put(_key(1), _clip(0.5, 1))
+    assert all([await store.get(_key(1)) == _clip(0.5, 1) for store in stores])
