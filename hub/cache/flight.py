@@ -25,9 +25,11 @@ class Flight:
         self, call: Any, on_done: Callable[[Flight], Awaitable[None]], engine: str = ""
     ) -> None:
         self.call = call
+        """The inner source's sentence audio (``chunks()``, ``cancel()``, ``start``, ...)."""
         self.engine = engine
         """The engine the sentence was asked of (a fallback's audio is not its clip)."""
-        """The inner source's sentence audio (``chunks()``, ``cancel()``, ``start``, ...)."""
+        self.abandoned = False
+        """Every listener left before the end: it is being cancelled, nobody may join."""
         self.chunks: list[Any] = []
         self.error: BaseException | None = None
         self.done = False
@@ -72,6 +74,8 @@ class Flight:
         self._changed = asyncio.Event()
 
     def join(self) -> None:
+        if self.abandoned:
+            raise RuntimeError("joined an abandoned flight")
         self.listeners += 1
 
     async def read(self) -> AsyncIterator[Any]:
@@ -92,6 +96,7 @@ class Flight:
         self.listeners -= 1
         if self.listeners > 0 or self.done:
             return
+        self.abandoned = True
         await self.call.cancel(reason)
         self._task.cancel()
         with contextlib.suppress(asyncio.CancelledError):

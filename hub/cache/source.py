@@ -150,7 +150,7 @@ class CachingSource:
             flight = Flight(self.inner.start(request, routes), _nothing, routes[0].engine)
             flight.join()
             return flight
-        if (flight := self._flights.get(key.name)) is not None:
+        if (flight := self._joinable(key)) is not None:
             if (made := flight.clip()) is not None:  # done, being stored: as good as stored
                 self.counters.hits += 1
                 return made
@@ -162,13 +162,17 @@ class CachingSource:
         if clip is not None:
             self.counters.hits += 1
             return clip
-        if (flight := self._flights.get(key.name)) is None:  # one may have begun meanwhile
+        if (flight := self._joinable(key)) is None:  # one may have begun meanwhile
             flight = self._begin(key, store, request, routes)
         else:
             self.counters.shared += 1
         self.counters.misses += 1
         flight.join()
         return flight
+
+    def _joinable(self, key: CacheKey) -> Flight | None:
+        flight = self._flights.get(key.name)
+        return None if flight is None or flight.abandoned else flight
 
     def _begin(
         self, key: CacheKey, store: AudioCache, request: SynthesisRequest, routes: Sequence[Any]
@@ -182,7 +186,8 @@ class CachingSource:
             finally:
                 if call.claimed:
                     await store.claims.release(key)
-                self._flights.pop(key.name, None)
+                if self._flights.get(key.name) is flight:
+                    del self._flights[key.name]
 
         flight = Flight(call, keep, routes[0].engine)
         self._flights[key.name] = flight
