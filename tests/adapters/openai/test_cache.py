@@ -102,3 +102,14 @@ async def test_stats_clear_and_metrics(cached_server: RunningAdapter) -> None:
         assert (await http.get("/v1/cache")).json()["entries"] == 0
     _, state = await _speech(cached_server, text)
     assert state == "miss"
+
+
+async def test_with_the_cache_off_the_routes_say_so(openai_server: RunningAdapter) -> None:
+    async with openai_server.http() as http:
+        for response in (await http.get("/v1/cache"), await http.delete("/v1/cache")):
+            assert response.status_code == 404
+            assert response.json()["error"]["code"] == "cache_disabled"
+        metrics = (await http.get("/metrics")).text
+    assert "voicebus_cache_hits_total" not in metrics  # no cache, no series
+    _, state = await _speech(openai_server, "The cache is off today.")
+    assert state == "miss"
