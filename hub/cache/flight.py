@@ -11,7 +11,6 @@ that comes in meanwhile still joins it instead of synthesizing again.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
@@ -99,5 +98,4 @@ class Flight:
         self.abandoned = True
         await self.call.cancel(reason)
         self._task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await self._task
+        await asyncio.wait([self._task])  # not `await task`: the caller's own cancel stays its own

@@ -241,7 +241,9 @@ class CachedSentence:
         return str(self._routes[0].engine)
 
     async def chunks(self) -> AsyncIterator[Any]:
-        found = await self._found
+        # Shielded: cancelling the reader must cancel the reader, not hand the cancel to the
+        # lookup (Python 3.11's wait_for, inside nats-py, can swallow it there).
+        found = await asyncio.shield(self._found)
         if isinstance(found, Clip):
             self.end = end_of_clip(self._request, found)
             yield CachedChunk(found.pcm, found.rate)
@@ -255,9 +257,8 @@ class CachedSentence:
     async def cancel(self, reason: str = "client") -> None:
         if not self._found.done():
             self._found.cancel()
-        try:
-            found = await self._found
-        except (asyncio.CancelledError, Exception):
+        await asyncio.wait([self._found])
+        if self._found.cancelled() or self._found.exception() is not None:
             return
-        if isinstance(found, Flight):
+        if isinstance(found := self._found.result(), Flight):
             await found.leave(reason)

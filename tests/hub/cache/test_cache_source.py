@@ -8,8 +8,10 @@ import asyncio
 
 from hub.cache import CachingSource, cache_state
 from hub.client import HubClient
+from hub.client.stream import SynthesisStream
 from hub.process.natsserver import NatsServer
 from tests.conftest import DEFAULT_VOICE, EngineProcess, client_settings
+from tests.helpers import story
 from tests.hub.cache.support import SynthRequests, cache_settings
 
 SENTENCE = "The lighthouse keeper counted seven ships before dawn."
@@ -109,3 +111,29 @@ async def test_a_listener_hanging_up_leaves_the_others_their_audio(
     assert synth_requests.count(text) == 1 and len(audio) > 22050
     alone, state = await _speak(cached_hub, text)
     assert state == "hit" and alone == audio
+
+
+async def test_cancelling_a_reader_of_hits_cancels_it(cached_hub: HubClient) -> None:
+    """A reader cancelled while its next sentence is being looked up is cancelled, every
+    time: the cancel is never handed to the lookup, where Python 3.11's ``wait_for`` (in
+    nats-py) could swallow it and leave the reader waiting for text forever."""
+    text = story(8)
+    await _speak(cached_hub, text)
+    source = cached_hub.sentence_source
+    assert isinstance(source, CachingSource)
+    await source.settled()
+    for _ in range(10):
+        stream = await cached_hub.open(None, DEFAULT_VOICE)
+        stream.feed(text)  # text left open, as Wyoming streams it
+        first = asyncio.Event()
+
+        async def read(stream: SynthesisStream = stream, first: asyncio.Event = first) -> None:
+            async for _ in stream:
+                first.set()
+
+        reader = asyncio.create_task(read())
+        await first.wait()
+        reader.cancel()
+        done, _ = await asyncio.wait([reader], timeout=10)
+        assert done and reader.cancelled()
+        await stream.aclose()
