@@ -55,10 +55,11 @@ class FlightClaims:
             )
         return cls(js, kv, bucket)
 
-    async def claim(self, key: CacheKey, seconds: float = CLAIM_SECONDS) -> bool:
-        """True when this process is to make the sentence (nobody else claimed it)."""
+    async def claim(self, key: CacheKey, token: bytes, seconds: float = CLAIM_SECONDS) -> bool:
+        """True when this process is to make the sentence (nobody else claimed it);
+        ``token`` marks the claim as the caller's, for :meth:`release`."""
         try:
-            await self._kv.create(key.name, b"", msg_ttl=max(1.0, seconds))
+            await self._kv.create(key.name, token, msg_ttl=max(1.0, seconds))
         except js_errors.KeyWrongLastSequenceError:
             return False
         except Exception as error:  # no claims on this server: make it, as without them
@@ -72,9 +73,15 @@ class FlightClaims:
             return False
         return entry.operation is None
 
-    async def release(self, key: CacheKey) -> None:
+    async def release(self, key: CacheKey, token: bytes) -> None:
+        """Drop the claim if it is the one ``token`` made (also after a claim whose answer
+        never came: it may have been made all the same)."""
         try:
-            await self._js.purge_stream(self._stream, subject=self._prefix + key.name)
+            entry = await self._kv.get(key.name)
+            if entry.value == token:
+                await self._js.purge_stream(self._stream, subject=self._prefix + key.name)
+        except (js_errors.KeyNotFoundError, js_errors.KeyDeletedError):
+            return
         except Exception as error:  # it expires by itself
             _LOGGER.debug("cache: releasing a claim failed (%s)", error)
 

@@ -4,6 +4,7 @@ another waits for that process's clip, and makes it itself only if no clip comes
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import AsyncIterator, Sequence
 from typing import Any, NamedTuple
 
@@ -52,7 +53,9 @@ class ClaimedSentence:
         self.end: StreamEnd | None = None
         self.fallbacks = 0
         self.claimed = False
-        """This process holds the bus-wide claim (and releases it when done)."""
+        """This process (may) hold the bus-wide claim; released when done."""
+        self.token = uuid.uuid4().bytes
+        """Marks the claim as this sentence's own."""
         self.fetched = False
         """The audio is another process's stored clip."""
 
@@ -62,10 +65,11 @@ class ClaimedSentence:
 
     async def chunks(self) -> AsyncIterator[Any]:
         remaining = self._request.deadline - time.time()
-        if await self._store.claims.claim(self._key, min(CLAIM_SECONDS, remaining)):
-            self.claimed = True  # stored by another process just before we claimed?
-            clip = await self._store.find(self._key)
+        self.claimed = True  # until we know: a claim cut short may have been made anyway
+        if await self._store.claims.claim(self._key, self.token, min(CLAIM_SECONDS, remaining)):
+            clip = await self._store.find(self._key)  # stored elsewhere just before we claimed?
         else:
+            self.claimed = False
             clip = await self._store.wait(self._key, time.monotonic() + remaining)
         if clip is not None:
             self.fetched = True

@@ -185,7 +185,7 @@ class CachingSource:
                     await self._keep(key, store, flight)
             finally:
                 if call.claimed:
-                    await store.claims.release(key)
+                    await store.claims.release(key, call.token)
                 if self._flights.get(key.name) is flight:
                     del self._flights[key.name]
 

@@ -9,12 +9,14 @@ import asyncio
 from hub.cache import CachingSource, cache_state
 from hub.client import HubClient
 from hub.client.stream import SynthesisStream
+from hub.contract.schemas import SynthesisRequest
 from hub.process.natsserver import NatsServer
 from tests.conftest import DEFAULT_VOICE, EngineProcess, client_settings
 from tests.helpers import story
 from tests.hub.cache.support import SynthRequests, cache_settings
 
 SENTENCE = "The lighthouse keeper counted seven ships before dawn."
+STORY_NAMES = ["Anna", "Boris", "Clara", "David", "Emma", "Felix", "Greta", "Hugo", "Ida", "Jonas"]
 
 
 async def _speak(hub: HubClient, text: str, **options: object) -> tuple[bytes, str]:
@@ -137,3 +139,26 @@ async def test_cancelling_a_reader_of_hits_cancels_it(cached_hub: HubClient) -> 
         done, _ = await asyncio.wait([reader], timeout=10)
         assert done and reader.cancelled()
         await stream.aclose()
+
+
+async def test_streams_closed_at_once_leave_no_claims_behind(
+    cached_hub: HubClient, synth_requests: SynthRequests
+) -> None:
+    """A sentence abandoned while it was being claimed releases its claim, or every other
+    process would wait for it until the claim expires."""
+    source = cached_hub.sentence_source
+    assert isinstance(source, CachingSource)
+    texts = [f"{name} closed door {n} at once." for name in STORY_NAMES for n in (1, 2)]
+    for turns, text in enumerate(texts):
+        stream = await cached_hub.open(text, DEFAULT_VOICE)
+        for _ in range(turns):  # closed ever later: before, during and after the claim
+            await asyncio.sleep(0)
+        await stream.aclose()
+    await source.settled()
+    store = await source.store()
+    assert store is not None
+    route = cached_hub.routes(DEFAULT_VOICE)
+    for text in texts:
+        request = SynthesisRequest(text=text, voice=DEFAULT_VOICE, deadline=0.0)
+        key = await source.key_for(request, route)
+        assert key is not None and not await store.claims.claimed(key), text
