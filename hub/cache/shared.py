@@ -3,6 +3,7 @@ another waits for that process's clip, and makes it itself only if no clip comes
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
 from collections.abc import AsyncIterator, Sequence
@@ -52,8 +53,7 @@ class ClaimedSentence:
         self.start: Any = None
         self.end: StreamEnd | None = None
         self.fallbacks = 0
-        self.claimed = False
-        """This process (may) hold the bus-wide claim; released when done."""
+        self._claim: asyncio.Future[bool] | None = None
         self.token = uuid.uuid4().bytes
         """Marks the claim as this sentence's own."""
         self.fetched = False
@@ -65,11 +65,11 @@ class ClaimedSentence:
 
     async def chunks(self) -> AsyncIterator[Any]:
         remaining = self._request.deadline - time.time()
-        self.claimed = True  # until we know: a claim cut short may have been made anyway
-        if await self._store.claims.claim(self._key, self.token, min(CLAIM_SECONDS, remaining)):
+        claiming = self._store.claims.claim(self._key, self.token, min(CLAIM_SECONDS, remaining))
+        self._claim = asyncio.ensure_future(claiming)
+        if await asyncio.shield(self._claim):  # a cancel here still learns the answer
             clip = await self._store.find(self._key)  # stored elsewhere just before we claimed?
         else:
-            self.claimed = False
             clip = await self._store.wait(self._key, time.monotonic() + remaining)
         if clip is not None:
             self.fetched = True
@@ -81,6 +81,13 @@ class ClaimedSentence:
             yield chunk
         self.start, self.end = self._call.start, self._call.end
         self.fallbacks = self._call.fallbacks
+
+    async def claimed(self) -> bool:
+        """Whether this sentence holds the bus-wide claim (waits for a claim in progress)."""
+        if self._claim is None:
+            return False
+        await asyncio.wait([self._claim])
+        return not self._claim.cancelled() and not self._claim.exception() and self._claim.result()
 
     async def cancel(self, reason: str = "client") -> None:
         if self._call is not None:

@@ -184,7 +184,7 @@ class CachingSource:
                 if not call.fetched:
                     await self._keep(key, store, flight)
             finally:
-                if call.claimed:
+                if await call.claimed():
                     await store.claims.release(key, call.token)
                 if self._flights.get(key.name) is flight:
                     del self._flights[key.name]
