@@ -50,7 +50,7 @@ class FlightClaims:
                     description="voicebus audio cache: sentences being made",
                     history=1,
                     ttl=2 * CLAIM_SECONDS,
-                    storage=StorageType.MEMORY,
+                    storage=StorageType.FILE,  # survives a restart of nats-server
                 )
             )
         return cls(js, kv, bucket)

@@ -104,3 +104,28 @@ async def test_processes_opening_a_new_cache_at_once_all_get_it(bus: Client) -> 
     stores = await asyncio.gather(*(AudioCache.open(bus, settings) for _ in range(4)))
     assert await stores[0].put(_key(1), _clip(0.5, 1))
     assert all([await store.get(_key(1)) == _clip(0.5, 1) for store in stores])
+
+
+async def test_claims_survive_a_nats_server_restart(tmp_path: Path) -> None:
+    """Single flight across processes still works after nats-server restarted."""
+    server = NatsServer(tmp_path / "nats", port=-1)
+    server.start()
+    try:
+        settings = cache_settings()
+        nc = await connect(client_settings(server.url), "test-cache-claims")
+        store = await AudioCache.open(nc, settings)
+        assert await store.claims.claim(_key(1), b"one")
+        await nc.close()
+        server.stop()
+        server.start()
+        nc = await connect(client_settings(server.url), "test-cache-claims")
+        store = await AudioCache.open(nc, settings)
+        assert not await store.claims.claim(_key(1), b"two")  # still held by "one"
+        await store.claims.release(_key(1), b"two")  # not its own: kept
+        assert await store.claims.claimed(_key(1))
+        await store.claims.release(_key(1), b"one")
+        assert not await store.claims.claimed(_key(1))
+        assert await store.claims.claim(_key(2), b"three")
+        await nc.close()
+    finally:
+        server.stop()
