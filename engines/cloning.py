@@ -53,6 +53,20 @@ class CloningSettings(RunnerSettings):
     synthesis_seed: int | None = Field(
         default=None, description="Seed the sampler before every request (reproducible output)."
     )
+    allow_audio_cache: bool | None = Field(
+        default=None,
+        description="Let clients cache this engine's audio (it samples: each call differs); "
+        "unset: only when synthesis_seed makes it reproducible.",
+    )
+
+    @property
+    def audio_cacheable(self) -> bool:
+        """What the engine announces as ``capabilities.cacheable``."""
+        return (
+            self.allow_audio_cache
+            if self.allow_audio_cache is not None
+            else self.synthesis_seed is not None
+        )
 
 
 class ConditioningCache(Generic[V]):

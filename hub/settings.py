@@ -52,10 +52,39 @@ class NatsOptions(BaseModel):
     subject_prefix: str = Field(default="voicebus", pattern=r"^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$")
 
 
+class CacheSettings(BaseSettings):
+    """The audio cache (docs/cache.md): ``VOICEBUS_CACHE_*`` variables and the ``[cache]``
+    table of the config file (the table's keys win: they reach this class as arguments)."""
+
+    model_config = SettingsConfigDict(env_prefix="VOICEBUS_CACHE_", extra="ignore")
+
+    enabled: bool = Field(default=True, description="Serve repeated sentences from the cache.")
+    budget_bytes: int = Field(
+        default=256 * 1024 * 1024, ge=64 * 1024, description="Bytes of clips kept; oldest go first."
+    )
+    large_budget_bytes: int = Field(
+        default=64 * 1024 * 1024,
+        ge=64 * 1024,
+        description="Bytes of the rare clips above the NATS message size (object store).",
+    )
+    ttl_seconds: float = Field(
+        default=30 * 24 * 3600.0, gt=0, description="A clip is dropped this long after it was made."
+    )
+    bucket: str = Field(
+        default="voicebus-cache",
+        pattern=r"^[A-Za-z0-9_-]+$",
+        description="Key-value bucket of the clips (big ones: object store '<bucket>-large').",
+    )
+
+
 class VoicebusSettings(BaseSettings):
     """Base class: ``VOICEBUS_`` env prefix and the optional TOML config file."""
 
     model_config = SettingsConfigDict(env_prefix="VOICEBUS_", extra="ignore")
+
+    cache: CacheSettings = Field(
+        default_factory=CacheSettings, description="The audio cache (VOICEBUS_CACHE_*)."
+    )
 
     @classmethod
     def settings_customise_sources(

@@ -21,6 +21,10 @@ from hub.process.natsserver import NatsServer
 
 DEFAULT_VOICE = "en_US-joe-medium"
 
+os.environ.setdefault("VOICEBUS_CACHE_ENABLED", "false")
+"""Tests synthesize afresh unless they opt in (tests/hub/cache, the REST cache tests), so
+a sentence one test spoke is never a cache hit in another."""
+
 
 class EngineProcess:
     """A real ``voicebus engine`` worker process."""

@@ -21,6 +21,7 @@ from adapters.asgi_server import AsgiServer
 from adapters.openai import (
     api_docs,
     api_keys,
+    cache_routes,
     engines_routes,
     errors,
     health,
@@ -49,6 +50,7 @@ _EXPOSED_HEADERS = [
     "X-Voicebus-Voice",
     "X-Voicebus-Sample-Rate",
     "X-Voicebus-Sentences",
+    "X-Voicebus-Cache",
     "X-Audio-Duration",
     "X-Generation-Time",
     "X-Real-Time-Factor",
@@ -101,6 +103,7 @@ def create_app(
         engines_routes,
         api_docs,
         web_page,
+        cache_routes,
     ):
         app.include_router(module.router)
     app.add_middleware(

@@ -3,18 +3,26 @@
 ``GET /metrics`` serves them in the Prometheus text format. Speech answers are counted per
 engine, format and delivery (``audio`` streamed, ``whole`` collected, ``sse``); errors per
 code and stage (``request``: answered with an error status, ``stream``: after the audio had
-started, ``disconnect``: the client went away).
+started, ``disconnect``: the client went away). The audio cache's ``voicebus_cache_*``
+series are read from the hub client's cache at each scrape (:class:`CacheCollector`).
 """
 
 from __future__ import annotations
 
+import logging
 import time
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable, Iterator, MutableMapping
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.exposition import generate_latest
+from prometheus_client.metrics_core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
+
+from hub.cache import CacheStats, cache_of
+
+_LOGGER = logging.getLogger(__name__)
 
 _TTFB_BUCKETS = (0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 5.0, 10.0)
 _RTF_BUCKETS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1.0, 1.5, 2.0, 5.0)
@@ -26,10 +34,45 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 
+class CacheCollector(Collector):
+    """The audio cache's hits, misses, bytes and evictions, as of the last ``refresh``."""
+
+    def __init__(self) -> None:
+        self.stats: CacheStats | None = None
+
+    async def refresh(self, sentence_source: object) -> None:
+        cache = cache_of(sentence_source)
+        self.stats = await cache.stats() if cache is not None else None
+
+    def collect(self) -> Iterator[Metric]:
+        stats = self.stats
+        if stats is None:
+            return
+        yield CounterMetricFamily(
+            "voicebus_cache_hits", "Sentences served from the audio cache.", stats.hits
+        )
+        yield CounterMetricFamily(
+            "voicebus_cache_misses", "Sentences looked up and synthesized.", stats.misses
+        )
+        yield CounterMetricFamily(
+            "voicebus_cache_evictions", "Clips dropped for the budget or TTL.", stats.evictions
+        )
+        yield GaugeMetricFamily("voicebus_cache_bytes", "Bytes the cache holds.", stats.bytes)
+        yield GaugeMetricFamily("voicebus_cache_entries", "Clips in the cache.", stats.entries)
+
+
 class AdapterMetrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry(auto_describe=True)
         registry = self.registry
+        self.cache = CacheCollector()
+        registry.register(self.cache)
+        self.cache_answers = Counter(
+            "voicebus_openai_cache_answers",
+            "Speech answers by what the audio cache had: hit, miss or partial.",
+            ["state"],
+            registry=registry,
+        )
         self.http_requests = Counter(
             "voicebus_openai_http_requests",
             "HTTP requests answered, by route, method and status.",
@@ -136,5 +179,11 @@ router = APIRouter(tags=["operations"])
     responses={200: {"content": {CONTENT_TYPE_LATEST: {}}}},
 )
 async def metrics(request: Request) -> Response:
-    data = request.app.state.voicebus.metrics.render()
+    context = request.app.state.voicebus
+    try:
+        await context.metrics.cache.refresh(context.hub.sentence_source)
+    except Exception as error:  # the cache's series are skipped, the rest still served
+        _LOGGER.warning("metrics: audio cache state unavailable (%s)", error)
+        context.metrics.cache.stats = None
+    data = context.metrics.render()
     return Response(content=data, media_type=CONTENT_TYPE_LATEST)

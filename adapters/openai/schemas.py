@@ -10,6 +10,7 @@ from pydantic_core import PydanticCustomError
 
 ResponseFormat = Literal["mp3", "opus", "aac", "flac", "wav", "pcm"]
 StreamFormat = Literal["audio", "sse"]
+Priority = Literal["realtime", "interactive", "batch"]
 
 
 class VoiceRef(BaseModel):
@@ -23,8 +24,8 @@ class VoiceRef(BaseModel):
 class SpeechRequest(BaseModel):
     """``POST /v1/audio/speech``: every field of OpenAI's ``CreateSpeechRequest``.
 
-    ``language`` and ``speaker`` are voicebus extensions (send them with the SDK's
-    ``extra_body``); other unknown fields are ignored.
+    ``language``, ``speaker``, ``cache`` and ``priority`` are voicebus extensions (send them
+    with the SDK's ``extra_body``); other unknown fields are ignored.
     """
 
     model_config = ConfigDict(
@@ -67,6 +68,16 @@ class SpeechRequest(BaseModel):
     )
     speaker: str | None = Field(
         default=None, description="voicebus extension: speaker of a multi-speaker voice."
+    )
+    cache: bool = Field(
+        default=True,
+        description="voicebus extension: false makes every sentence afresh (no cache read or "
+        "write); the answer's X-Voicebus-Cache says hit, miss or partial.",
+    )
+    priority: Priority = Field(
+        default="interactive",
+        description="voicebus extension: realtime, interactive or batch; engines serve a "
+        "higher class first.",
     )
 
     @field_validator("speed", mode="before")

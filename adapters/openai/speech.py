@@ -31,12 +31,17 @@ from adapters.openai.metrics import Timer
 from adapters.openai.schemas import SpeechRequest
 from adapters.openai.streaming import streamed_response
 from hub.audio import CONTENT_TYPES, AudioSpec
+from hub.cache import cache_state
 from hub.client.stream import SynthesisStream
 from hub.contract.errors import InvalidRequestError, VoiceNotFoundError
+from hub.contract.schemas import PriorityClass
 
 _LOGGER = logging.getLogger(__name__)
 
 router = APIRouter(prefix="/v1", tags=["speech"], dependencies=[Depends(require_scope("speak"))])
+
+CACHE_HEADER = "X-Voicebus-Cache"
+"""hit (every sentence from the audio cache), miss (none) or partial."""
 
 WHOLE_FORMATS = frozenset({"pcm", "wav"})
 """Formats answered whole for short single-sentence input (compressed ones always stream)."""
@@ -81,6 +86,8 @@ async def open_stream(
     instructions: str | None = None,
     param: str = "input",
     output: AudioSpec | None = None,
+    priority: PriorityClass = PriorityClass.INTERACTIVE,
+    cache: bool = True,
 ) -> SynthesisStream:
     """Route the voice and start synthesis; hub errors become answers naming the field.
 
@@ -96,6 +103,8 @@ async def open_stream(
             instructions=instructions,
             engine=engine,
             output=output,
+            priority_class=priority,
+            cache=cache,
         )
     except VoiceNotFoundError:
         if target is None and language:
@@ -139,23 +148,28 @@ async def create_speech(body: SpeechRequest, ctx: Context, request: Request) -> 
         speed=body.speed,
         instructions=body.instructions,
         output=output_spec(body.response_format, ctx.settings.output_rate),
+        priority=PriorityClass(body.priority),
+        cache=body.cache,
     )
     first = await first_chunk(stream)
+    cached = await cache_state(stream)
+    ctx.metrics.cache_answers.labels(state=cached).inc()
     job = SpeechJob(ctx, stream, body.response_format, body.input, timer, first)
     sse = body.stream_format == "sse"
     whole = not sse and body.response_format in WHOLE_FORMATS and len(stream.sentences) == 1
     whole = whole and len(body.input) <= ctx.settings.collect_max_chars
     _LOGGER.debug(
-        "speech: model %s voice %s -> %s/%s, %d sentence(s), %s as %s, first audio %.3f s",
+        "speech: model %s voice %s -> %s/%s, %d sentence(s) (cache %s), %s as %s, first %.3f s",
         body.model,
         target.requested,
         stream.engine,
         stream.voice,
         len(stream.sentences),
+        cached,
         body.response_format,
         "whole" if whole else body.stream_format,
         timer.elapsed(),
     )
-    if whole:
-        return await whole_response(job)
-    return await streamed_response(job, sse=sse)
+    response = await whole_response(job) if whole else await streamed_response(job, sse=sse)
+    response.headers[CACHE_HEADER] = cached
+    return response

@@ -67,6 +67,9 @@ class ChatterboxEngine:
     ) -> None:
         """``weights``: (checkpoint directory, commit) already located (``engines.chatterbox``)."""
         self.settings = settings
+        self.capabilities = self.capabilities.model_copy(
+            update={"cacheable": settings.audio_cacheable}  # it samples: cached only by choice
+        )
         self.device = resolve_device(settings.chatterbox_device)
         model_dir, self.revision = weights or settings.weights_location(self.name)
         self.model_id = self._model_id(settings, model_dir)

@@ -73,6 +73,9 @@ class XttsEngine:
     ) -> None:
         """``weights``: (checkpoint directory, commit) already located (``engines.xtts.build``)."""
         self.settings = settings
+        self.capabilities = self.capabilities.model_copy(
+            update={"cacheable": settings.audio_cacheable}  # it samples: cached only by choice
+        )
         self.device = resolve_device(settings.xtts_device)
         model_dir, self.revision = weights or settings.weights_location(self.name)
         self.model_id = (

@@ -10,6 +10,7 @@ from typing import Any
 import click
 
 from hub import plugins
+from hub.cli.cache import cache
 from hub.cli.common import NATS_HELP, one_line_errors, run
 from hub.cli.engines import engines
 from hub.cli.jobs import jobs
@@ -113,6 +114,14 @@ def up(assignments: tuple[str, ...], **flags: Any) -> None:
 @click.option("--speaker", help="Speaker of a multi-speaker voice.")
 @click.option("--language", help="Pick the best voice for this language (e.g. en_US).")
 @click.option("--speed", type=click.FloatRange(0.25, 4.0), default=1.0, show_default=True)
+@click.option(
+    "--no-cache",
+    "cache",
+    is_flag=True,
+    flag_value=False,
+    default=True,
+    help="Synthesize every sentence afresh (no audio cache read or write).",
+)
 @click.option("--nats-url", help=NATS_HELP)
 @click.option(
     "--job", is_flag=True, help="Submit as a durable job and follow it (see 'voicebus jobs')."
@@ -135,7 +144,7 @@ def say(
     click.echo(f"wrote {output}: {stats}", err=True)
 
 
-for command in (adapter, engine, voices, engines, status, jobs, keys, models):
+for command in (adapter, engine, voices, engines, status, jobs, keys, models, cache):
     main.add_command(command)
 for name, command in plugins.commands().items():  # e.g. an adapter's own command
     main.add_command(command, name)

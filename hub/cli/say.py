@@ -10,6 +10,7 @@ from typing import Any, BinaryIO
 from tqdm import tqdm
 
 from hub.audio import StreamEncoder
+from hub.cache import cache_state
 from hub.client import ClientSettings, HubClient
 from hub.client.stream import SynthesisStream
 
@@ -46,6 +47,7 @@ async def say(
     settings = ClientSettings(**({"nats_url": nats_url} if nats_url else {}))
     async with await HubClient.connect(settings, "voicebus-say") as hub:
         stream = await hub.open(text, voice, **options)
+        cached = await cache_state(stream)
         partial = output.with_name(output.name + ".part")
         try:
             async with stream:
@@ -56,7 +58,7 @@ async def say(
     rtf = stream.synthesis_seconds / stream.audio_seconds if stream.audio_seconds else 0.0
     return (
         f"{stream.audio_seconds:.1f} s of audio, voice {stream.voice} on {stream.engine}, "
-        f"{len(stream.sentences)} sentence(s), real-time factor {rtf:.2f}"
+        f"{len(stream.sentences)} sentence(s) (cache {cached}), real-time factor {rtf:.2f}"
     )
 
 

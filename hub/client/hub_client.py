@@ -9,10 +9,8 @@
 
 Behind that: the voice is routed to an engine from live discovery, the text is split into
 sentences, several sentences are in flight at once (spread over the engine's workers by the
-queue group), and audio is yielded strictly in order as soon as each piece is ready. Every
-sentence has a deadline; a worker that goes silent ends in a typed error (or, before any of
-its audio was yielded, a retry on another worker); closing the stream early cancels the
-work on the engines.
+queue group) or served from the audio cache, and yielded strictly in order as soon as each
+is ready. A silent worker ends in a typed error or a retry; closing a stream cancels its work.
 """
 
 from __future__ import annotations
@@ -27,6 +25,7 @@ from pydantic import Field
 
 from hub.audio import AudioSpec
 from hub.bus import connect
+from hub.cache import caching_source, for_stream, settle
 from hub.client.admission import check_speed, check_text, voice_that_reads
 from hub.client.call_policy import CallOptions
 from hub.client.control import ControlAnswer, send_control
@@ -58,8 +57,7 @@ DEFAULT_VOICE = "en_US-joe-medium"
 
 
 class ClientSettings(VoicebusSettings, NatsOptions, LibraryOptions):
-    """Settings of the hub client inside every adapter and CLI command (``voice_bucket``
-    names the voice library, as it does for the engines)."""
+    """Settings of the hub client in every adapter and CLI command (and the audio cache's)."""
 
     default_voice: str = DEFAULT_VOICE
     max_in_flight: int = Field(default=3, ge=1, description="Sentences of one text in flight.")
@@ -93,10 +91,10 @@ class HubClient:
         self.subjects = Subjects(settings.subject_prefix)
         self.discovery = Discovery(nc, self.subjects)
         self.router = Router(self.discovery, settings.default_voice, settings.fallbacks)
-        self.sentence_source: SentenceSource = sentence_source or BusSentenceSource(
-            nc, self.subjects, self._call_options()
-        )
-        """Makes each sentence: the bus by default; wrap it to add a cache."""
+        bus = BusSentenceSource(nc, self.subjects, self._call_options())
+        self.sentence_source: SentenceSource = sentence_source or caching_source(
+            bus, nc, settings.cache, self.discovery.engines, self.library
+        )  # the bus behind the audio cache (settings.cache)
         self._audio_pool = ThreadPoolExecutor(
             max_workers=settings.audio_threads, thread_name_prefix="voicebus-audio"
         )
@@ -115,6 +113,7 @@ class HubClient:
         await self.discovery.start()
 
     async def close(self) -> None:
+        await settle(self.sentence_source)  # clips being stored are kept
         await self.discovery.stop()
         self._audio_pool.shutdown(wait=False, cancel_futures=True)
         if self._owns_connection and not self.nc.is_closed:
@@ -232,13 +231,14 @@ class HubClient:
         engine: str | None = None,
         output: AudioSpec | None = None,
         priority_class: PriorityClass = PriorityClass.INTERACTIVE,
+        cache: bool = True,
     ) -> SynthesisStream:
         """Validate, route and start a stream; all input errors are raised here, before audio.
 
         With ``text=None`` the stream takes text incrementally: ``stream.feed(fragment)``
         as it arrives and ``stream.end_input()`` at the end. ``output`` is the format the
         stream yields (``stream.output`` says what it resolved to); without it, mono s16le
-        at the voice's rate.
+        at the voice's rate. ``cache=False`` bypasses the audio cache.
         """
         speed = check_speed(speed)
         if text is not None:
@@ -258,7 +258,7 @@ class HubClient:
                 f"speakers: {', '.join(speakers)}" if speakers else "it has a single speaker",
             )
         stream = SynthesisStream(
-            self.sentence_source,
+            for_stream(self.sentence_source, cache=cache),
             routes,
             self._call_options(),
             template={

@@ -44,7 +44,8 @@ class SynthesisStream:
         output: AudioSpec | None = None,
         executor: Executor | None = None,
     ) -> None:
-        self._source = source
+        self.source = source
+        """Makes the sentences (a cache's per-stream view says what it found)."""
         self.routes = routes
         self.route = routes[0]
         self.fallbacks = 0
@@ -153,7 +154,7 @@ class SynthesisStream:
                 priority=index,
                 **self._template,
             )
-            self._calls[index] = self._source.start(request, self.routes)
+            self._calls[index] = self.source.start(request, self.routes)
             self._launched += 1
 
     # ---- output ----------------------------------------------------------------------

@@ -184,6 +184,11 @@ class EngineCapabilities(_Message):
     cloning: bool = False
     instructions: bool = False
     speed: bool = True
+    cacheable: bool = Field(
+        default=True,
+        description="Clients may cache the audio: false for engines that sample (new audio "
+        "on every call) unless their operator chose to cache it.",
+    )
 
 
 class EngineState(StrEnum):
