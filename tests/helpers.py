@@ -86,7 +86,7 @@ STORY = [
     "She closed her book and watched the storm arrive.",
     "The lights inside the carriage flickered twice.",
     "Then the train slowed down near a small village.",
-    "People on the platform waved their colourful umbrellas.",
+    "People on the platform waved their colorful umbrellas.",  # as Whisper spells it
     "At last the sun came out over the distant hills.",
 ]
 

@@ -43,6 +43,8 @@ async def _cache(ctx: Context) -> tuple[CachingSource, AudioCache]:
 
 @router.get("/cache", summary="The audio cache: entries, bytes, budget, hits and misses")
 async def cache_stats(ctx: Context) -> CacheStats:
+    if cache_of(ctx.hub.sentence_source) is None:
+        return CacheStats.disabled()  # a state, not an error: the web page hides its panel
     cache, store = await _cache(ctx)
     return CacheStats.of(await store.state(), cache.counters)
 

@@ -32,6 +32,7 @@ class StoreState(BaseModel):
 class CacheStats(BaseModel):
     """``GET /v1/cache`` and ``voicebus cache stats``."""
 
+    enabled: bool = Field(default=True, description="False when the cache is switched off.")
     entries: int
     bytes: int
     budget_bytes: int
@@ -43,3 +44,17 @@ class CacheStats(BaseModel):
     @classmethod
     def of(cls, state: StoreState, counters: CacheCounters) -> CacheStats:
         return cls(**state.model_dump(), hits=counters.hits, misses=counters.misses)
+
+    @classmethod
+    def disabled(cls) -> CacheStats:
+        """What an adapter whose cache is switched off reports: nothing kept, nothing served."""
+        return cls(
+            enabled=False,
+            entries=0,
+            bytes=0,
+            budget_bytes=0,
+            ttl_seconds=0.0,
+            hits=0,
+            misses=0,
+            evictions=0,
+        )

@@ -92,6 +92,10 @@ async function refreshCache() {
     else say(byId("cache-error"), failure.message);
     return;
   }
+  if (stats.enabled === false) {
+    show("cache", false); // this adapter runs without the cache (VOICEBUS_CACHE_ENABLED=false)
+    return;
+  }
   show("cache", true);
   const lookups = stats.hits + stats.misses;
   const ratio = lookups ? `${Math.round((100 * stats.hits) / lookups)} %` : "—";

@@ -89,8 +89,10 @@ async def test_stats_clear_and_metrics(cached_server: RunningAdapter) -> None:
         stats = (await http.get("/v1/cache")).json()
         assert stats["entries"] >= 1 and stats["bytes"] > 0 and stats["hits"] == 1
         assert set(stats) == {
-            "entries", "bytes", "budget_bytes", "ttl_seconds", "hits", "misses", "evictions"
+            "enabled", "entries", "bytes", "budget_bytes", "ttl_seconds", "hits", "misses",
+            "evictions",
         }  # fmt: skip
+        assert stats["enabled"] is True
         metrics = (await http.get("/metrics")).text
         assert "voicebus_cache_hits_total 1.0" in metrics
         assert "voicebus_cache_misses_total" in metrics and "voicebus_cache_bytes" in metrics
@@ -106,9 +108,12 @@ async def test_stats_clear_and_metrics(cached_server: RunningAdapter) -> None:
 
 async def test_with_the_cache_off_the_routes_say_so(openai_server: RunningAdapter) -> None:
     async with openai_server.http() as http:
-        for response in (await http.get("/v1/cache"), await http.delete("/v1/cache")):
-            assert response.status_code == 404
-            assert response.json()["error"]["code"] == "cache_disabled"
+        stats = await http.get("/v1/cache")
+        assert stats.status_code == 200
+        assert stats.json()["enabled"] is False and stats.json()["entries"] == 0
+        response = await http.delete("/v1/cache")
+        assert response.status_code == 404
+        assert response.json()["error"]["code"] == "cache_disabled"
         metrics = (await http.get("/metrics")).text
     assert "voicebus_cache_hits_total" not in metrics  # no cache, no series
     _, state = await _speech(openai_server, "The cache is off today.")

@@ -24,26 +24,34 @@ def cache_settings(**overrides: Any) -> CacheSettings:
 
 @dataclass
 class SynthRequests:
-    """Every synthesis request published to the engines (a plain subscription sees them all)."""
+    """Every synthesis request published to the engines, once per request id (a plain
+    subscription sees them all)."""
 
-    requests: list[dict[str, Any]] = field(default_factory=list)
+    requests: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def count(self, text: str) -> int:
-        return sum(1 for request in self.requests if request["text"] == text)
+        return len(self.of(text))
 
     def of(self, text: str) -> list[dict[str, Any]]:
-        return [request for request in self.requests if request["text"] == text]
+        return [request for request in self.requests.values() if request["text"] == text]
 
 
 @contextlib.asynccontextmanager
 async def spy_on_synthesis(url: str, prefix: str = "voicebus") -> AsyncIterator[SynthRequests]:
+    """Requests go to ``ready.<engine>`` (a worker with a free slot) or ``synth.<engine>``
+    (docs/bus.md, work distribution); a request handed back and re-sent keeps its id. The
+    spy on ``ready`` means NATS never answers "no responders" there while it listens, so a
+    request finding every slot busy waits for the client's ready timeout before it goes to
+    ``synth``: fine for these tests, which send one request at a time to an idle worker."""
     seen = SynthRequests()
     nc = await connect(client_settings(url), "test-synth-spy")
 
     async def record(msg: Msg) -> None:
-        seen.requests.append(json.loads(msg.data))
+        request = json.loads(msg.data)
+        seen.requests.setdefault(request["request_id"], request)
 
-    await nc.subscribe(f"{prefix}.synth.*", cb=record)
+    for kind in ("ready", "synth"):
+        await nc.subscribe(f"{prefix}.{kind}.*", cb=record)
     await nc.flush()
     try:
         yield seen

@@ -23,6 +23,7 @@ from hub.process.natsserver import NatsServer
 from tests.adapters.openai.support import RunningAdapter, adapter_settings, running_adapter
 from tests.conftest import DEFAULT_VOICE, PrivateBus
 from tests.helpers import collect, story
+from tests.hub.cache.support import cache_settings
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -80,7 +81,8 @@ async def web_bus(nats_server: NatsServer, engine_logs: Path) -> AsyncIterator[P
 
 @pytest.fixture(scope="session")
 async def web_hub(web_bus: PrivateBus) -> HubClient:
-    return await web_bus.client(DEFAULT_VOICE, voice_bucket=WEB_BUCKET)
+    # With the audio cache on (a bucket of its own), so the page's cache panel has a cache.
+    return await web_bus.client(DEFAULT_VOICE, voice_bucket=WEB_BUCKET, cache=cache_settings())
 
 
 @pytest.fixture(scope="session")
