@@ -17,9 +17,10 @@ from __future__ import annotations
 import os
 import tomllib
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from pydantic import BaseModel, Field, SecretStr
+from pydantic.fields import FieldInfo
 from pydantic_settings import (
     BaseSettings,
     EnvSettingsSource,
@@ -52,52 +53,6 @@ class NatsOptions(BaseModel):
     subject_prefix: str = Field(default="voicebus", pattern=r"^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$")
 
 
-class CacheSettings(BaseSettings):
-    """The audio cache (docs/cache.md): ``VOICEBUS_CACHE_*`` variables and the ``[cache]``
-    table of the config file (the table's keys win: they reach this class as arguments)."""
-
-    model_config = SettingsConfigDict(env_prefix="VOICEBUS_CACHE_", extra="ignore")
-
-    enabled: bool = Field(default=True, description="Serve repeated sentences from the cache.")
-    budget_bytes: int = Field(
-        default=256 * 1024 * 1024, ge=64 * 1024, description="Bytes of clips kept; oldest go first."
-    )
-    large_budget_bytes: int = Field(
-        default=64 * 1024 * 1024,
-        ge=64 * 1024,
-        description="Bytes of the rare clips above the NATS message size (object store).",
-    )
-    ttl_seconds: float = Field(
-        default=30 * 24 * 3600.0, gt=0, description="A clip is dropped this long after it was made."
-    )
-    bucket: str = Field(
-        default="voicebus-cache",
-        pattern=r"^[A-Za-z0-9_-]+$",
-        description="Key-value bucket of the clips (big ones: object store '<bucket>-large').",
-    )
-
-
-class VoicebusSettings(BaseSettings):
-    """Base class: ``VOICEBUS_`` env prefix and the optional TOML config file."""
-
-    model_config = SettingsConfigDict(env_prefix="VOICEBUS_", extra="ignore")
-
-    cache: CacheSettings = Field(
-        default_factory=CacheSettings, description="The audio cache (VOICEBUS_CACHE_*)."
-    )
-
-    @classmethod
-    def settings_customise_sources(
-        cls,
-        settings_cls: type[BaseSettings],
-        init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource,
-        dotenv_settings: PydanticBaseSettingsSource,
-        file_secret_settings: PydanticBaseSettingsSource,
-    ) -> tuple[PydanticBaseSettingsSource, ...]:
-        return (init_settings, env_settings, *config_file_sources(settings_cls))
-
-
 class AdapterSettings(BaseSettings):
     """Base of every adapter's settings: ``VOICEBUS_<NAME>_*`` variables (nested keys with
     ``__``), then the ``[<name>]`` table of the config file, then defaults; ``NAME`` is the
@@ -126,6 +81,70 @@ class AdapterSettings(BaseSettings):
         )
         table = config_file_sources(settings_cls, table=cls.adapter_name, top_level=False)
         return (init_settings, env, *table)
+
+
+class CacheSettings(AdapterSettings):
+    """The audio cache (docs/cache.md): ``VOICEBUS_CACHE_*`` variables, then the ``[cache]``
+    table of the config file, then defaults; flags (``--set cache.KEY=VALUE``) above all."""
+
+    adapter_name: ClassVar[str] = "cache"
+
+    enabled: bool = Field(default=True, description="Serve repeated sentences from the cache.")
+    budget_bytes: int = Field(
+        default=256 * 1024 * 1024, ge=64 * 1024, description="Bytes of clips kept; oldest go first."
+    )
+    large_budget_bytes: int = Field(
+        default=64 * 1024 * 1024,
+        ge=64 * 1024,
+        description="Bytes of the rare clips above the NATS message size (object store).",
+    )
+    ttl_seconds: float = Field(
+        default=30 * 24 * 3600.0, gt=0, description="A clip is dropped this long after it was made."
+    )
+    bucket: str = Field(
+        default="voicebus-cache",
+        pattern=r"^[A-Za-z0-9_-]+$",
+        description="Key-value bucket of the clips (big ones: object store '<bucket>-large').",
+    )
+
+
+class _Without(PydanticBaseSettingsSource):
+    """A settings source minus some top-level keys."""
+
+    def __init__(self, source: PydanticBaseSettingsSource, *keys: str) -> None:
+        super().__init__(source.settings_cls)
+        self._source = source
+        self._keys = frozenset(keys)
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        return {key: value for key, value in self._source().items() if key not in self._keys}
+
+
+class VoicebusSettings(BaseSettings):
+    """Base class: ``VOICEBUS_`` env prefix and the optional TOML config file."""
+
+    model_config = SettingsConfigDict(env_prefix="VOICEBUS_", extra="ignore")
+
+    cache: CacheSettings = Field(
+        default_factory=CacheSettings, description="The audio cache (VOICEBUS_CACHE_*)."
+    )
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # The [cache] table is read by CacheSettings itself (under its variables), so the
+        # file's top level must not hand it over as a value that would outrank them.
+        files = [_Without(source, "cache") for source in config_file_sources(settings_cls)]
+        return (init_settings, env_settings, *files)
 
 
 def config_file_sources(

@@ -4,7 +4,9 @@
 engine, format and delivery (``audio`` streamed, ``whole`` collected, ``sse``); errors per
 code and stage (``request``: answered with an error status, ``stream``: after the audio had
 started, ``disconnect``: the client went away). The audio cache's ``voicebus_cache_*``
-series are read from the hub client's cache at each scrape (:class:`CacheCollector`).
+series are read from the hub client's cache at each scrape (:class:`CacheCollector`), and
+the engines' load (``voicebus_engine_*``: requests queued and in flight, live workers) from
+what the workers last announced on the bus (:class:`EngineLoadCollector`).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from prometheus_client.metrics_core import CounterMetricFamily, GaugeMetricFamil
 from prometheus_client.registry import Collector
 
 from hub.cache import CacheStats, cache_of
+from hub.contract.schemas import EngineAnnouncement
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -61,12 +64,43 @@ class CacheCollector(Collector):
         yield GaugeMetricFamily("voicebus_cache_entries", "Clips in the cache.", stats.entries)
 
 
+class EngineLoadCollector(Collector):
+    """Queue depth and work in flight per engine, as its workers announce them."""
+
+    def __init__(self) -> None:
+        self.workers: Callable[[], list[EngineAnnouncement]] = list
+
+    def collect(self) -> Iterator[Metric]:
+        queued = GaugeMetricFamily(
+            "voicebus_engine_queued", "Requests waiting for an inference slot.", labels=["engine"]
+        )
+        in_flight = GaugeMetricFamily(
+            "voicebus_engine_in_flight", "Requests being synthesized.", labels=["engine"]
+        )
+        workers = GaugeMetricFamily(
+            "voicebus_engine_workers", "Live workers of the engine.", labels=["engine"]
+        )
+        totals: dict[str, list[int]] = {}
+        for worker in self.workers():
+            total = totals.setdefault(worker.engine, [0, 0, 0])
+            total[0] += worker.queued
+            total[1] += worker.in_flight
+            total[2] += 1
+        for engine, (waiting, running, count) in sorted(totals.items()):
+            queued.add_metric([engine], waiting)
+            in_flight.add_metric([engine], running)
+            workers.add_metric([engine], count)
+        yield from (queued, in_flight, workers)
+
+
 class AdapterMetrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry(auto_describe=True)
         registry = self.registry
         self.cache = CacheCollector()
         registry.register(self.cache)
+        self.engines = EngineLoadCollector()
+        registry.register(self.engines)
         self.cache_answers = Counter(
             "voicebus_openai_cache_answers",
             "Speech answers by what the audio cache had: hit, miss or partial.",
@@ -180,6 +214,7 @@ router = APIRouter(tags=["operations"])
 )
 async def metrics(request: Request) -> Response:
     context = request.app.state.voicebus
+    context.metrics.engines.workers = context.hub.workers
     try:
         await context.metrics.cache.refresh(context.hub.sentence_source)
     except Exception as error:  # the cache's series are skipped, the rest still served

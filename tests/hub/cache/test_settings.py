@@ -23,9 +23,13 @@ def test_variables_and_the_config_table(monkeypatch: pytest.MonkeyPatch, tmp_pat
     monkeypatch.setenv("VOICEBUS_CONFIG", str(config))
     settings = ClientSettings()
     assert settings.max_in_flight == 2 and settings.cache.ttl_seconds == 3600
-    assert settings.cache.bucket == "shared"  # the table's keys win over variables
-    assert settings.cache.budget_bytes == 1_000_000  # what the table does not say
+    assert settings.cache.bucket == "from-env"  # variables win over the file, as everywhere
+    assert settings.cache.budget_bytes == 1_000_000
+    monkeypatch.delenv("VOICEBUS_CACHE_BUCKET")
+    assert ClientSettings().cache.bucket == "shared"  # the table, where no variable says
     assert RunnerSettings().cache.bucket == "shared"  # every process reads the same
+    flagged = ClientSettings(cache={"bucket": "from-flag"}).cache  # --set cache.bucket=...
+    assert (flagged.bucket, flagged.ttl_seconds) == ("from-flag", 3600)
 
 
 @pytest.mark.parametrize(
