@@ -38,6 +38,11 @@ from engines.piper.engine import bundled_voice_files, load_voice
 from hub.client import HubClient
 from hub.process.natsserver import NatsServer
 
+# Every bench measures synthesis, so the audio cache (on by default) must not answer its
+# repeated sentences, in this process or in the processes it starts (they inherit the
+# variable); bench/cache_bench.py turns the cache on for itself.
+os.environ["VOICEBUS_CACHE_ENABLED"] = "false"
+
 VOICE = "en_US-joe-medium"
 _SERVING = re.compile(r" as (\S+-[0-9a-f]{8})")
 
