@@ -40,6 +40,10 @@ def error_bytes(status: int, reason: str, message: str, code: str) -> bytes:
     return head.encode() + body
 
 
+LINGER_SECONDS = 2.0
+"""How long a connection answered 408 or 400 stays half-open for the client to read it."""
+
+
 class GuardedH11Protocol(H11Protocol):
     header_timeout: float = 10.0
     max_connections: int = 256
@@ -47,6 +51,7 @@ class GuardedH11Protocol(H11Protocol):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._header_deadline: asyncio.TimerHandle | None = None
+        self._answered = False  # a 408 or 400 went out: the rest is discarded
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
@@ -60,6 +65,8 @@ class GuardedH11Protocol(H11Protocol):
         self._arm()
 
     def data_received(self, data: bytes) -> None:
+        if self._answered:
+            return  # answered 408 or 400 already: what still arrives is discarded
         super().data_received(data)
         if self.conn.their_state is h11.IDLE and not self.transport.is_closing():
             self._arm()  # part of the next request's headers: they get their deadline
@@ -85,13 +92,25 @@ class GuardedH11Protocol(H11Protocol):
             return
         message = f"Request headers did not arrive within {self.header_timeout:g} seconds."
         self.transport.write(error_bytes(408, "Request Timeout", message, "request_timeout"))
-        self.transport.close()
+        self._linger_close()
+
+    def _linger_close(self) -> None:
+        """Close after the answer (408 or 400), without a reset. Closing a socket whose peer's
+        bytes were not read yet sends a TCP reset, which can destroy the answer before the
+        client reads it; so send FIN, keep reading (and discarding) for a moment, then
+        close."""
+        self._answered = True
+        if not self.transport.can_write_eof():
+            self.transport.close()
+            return
+        self.transport.write_eof()
+        self.loop.call_later(LINGER_SECONDS, self.transport.close)
 
     def send_400_response(self, msg: str) -> None:
         _LOGGER.debug("malformed HTTP from %s", self.client)
         message = "Malformed HTTP request: it could not be parsed."
         self.transport.write(error_bytes(400, "Bad Request", message, "invalid_http"))
-        self.transport.close()
+        self._linger_close()
 
 
 def guarded_protocol(header_timeout: float, max_connections: int) -> type[GuardedH11Protocol]:

@@ -85,6 +85,25 @@ async def test_many_half_open_connections_are_all_closed(guarded: RunningAdapter
         assert (await http.get("/v1/models")).status_code == 200
 
 
+async def test_a_timed_out_connection_lingers_instead_of_resetting(
+    guarded: RunningAdapter,
+) -> None:
+    """After its 408 the server half-closes and reads on for a moment: bytes the client still
+    sends (they may have been on the way) are discarded, not answered with a TCP reset, which
+    could destroy the 408 before the client read it."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", guarded.adapter.port)
+    try:
+        writer.write(b"GET /health HTTP/1.1\r\n")
+        answer = await asyncio.wait_for(reader.read(), TIMEOUT + 5)  # the 408, then EOF
+        assert answer.startswith(b"HTTP/1.1 408 ")
+        for _ in range(3):  # to a closed socket, the first write gets a reset, the next fail
+            writer.write(b"X-Late: header\r\n")
+            await writer.drain()
+            await asyncio.sleep(0.05)
+    finally:
+        writer.close()
+
+
 async def test_connections_over_the_cap_get_503_and_are_closed(hub: HubClient) -> None:
     settings = adapter_settings(max_connections=3, header_timeout=5)
     async with running_adapter(settings, hub) as server:

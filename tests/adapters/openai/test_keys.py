@@ -87,7 +87,7 @@ async def test_each_scope_is_allowed_and_refused(
     }
     for token in tokens.values():
         assert token not in caplog.text
-        assert token.rsplit("_", 1)[1] not in caplog.text
+        assert token.split("_", 2)[2] not in caplog.text
 
 
 async def test_missing_unknown_and_revoked_keys_are_401(
@@ -152,7 +152,7 @@ async def test_admins_manage_keys_over_rest(keyed: KeyedBus, server: RunningAdap
         token = created.json()["key"]
         assert created.json()["rate"] == {"limit": 100, "window_seconds": 86_400}
         listed = (await client.get("/v1/keys")).text
-        assert "made-over-rest" in listed and token.rsplit("_", 1)[1] not in listed
+        assert "made-over-rest" in listed and token.split("_", 2)[2] not in listed
         assert "secret_hash" not in listed and "salt" not in listed
 
         again = await client.post("/v1/keys", json=body)
