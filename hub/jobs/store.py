@@ -35,11 +35,11 @@ from nats.js.object_store import ObjectStore
 from hub.contract.errors import EngineUnavailableError
 from hub.jobs.model import JobRecord
 from hub.jobs.settings import JobSettings
+from hub.store.kv import latest_values
 
 _LOGGER = logging.getLogger(__name__)
 
 CONSUMER = "runners"
-_LIST_TIMEOUT = 10.0
 
 
 class JobNotFoundError(LookupError):
@@ -136,25 +136,9 @@ class JobStore:
 
     async def list(self) -> list[JobRecord]:
         """Every job, newest first (one pass over the bucket's latest values)."""
-        state = (await self.js.stream_info(f"KV_{self.names.bucket}")).state
-        if not state.messages:
-            return []
-        records: dict[str, JobRecord] = {}
-        watcher = await self._kv.watchall()
-        try:
-            while True:
-                entry = await watcher.updates(timeout=_LIST_TIMEOUT)
-                if entry is None:
-                    continue
-                if entry.operation is None and entry.value:
-                    records[entry.key] = JobRecord.model_validate_json(entry.value)
-                else:
-                    records.pop(entry.key, None)
-                if (entry.revision or 0) >= state.last_seq:
-                    break
-        finally:
-            await watcher.stop()
-        return sorted(records.values(), key=lambda record: record.created_at, reverse=True)
+        values = await latest_values(self.js, self._kv, self.names.bucket)
+        records = [JobRecord.model_validate_json(value) for value in values.values()]
+        return sorted(records, key=lambda record: record.created_at, reverse=True)
 
     async def watch(self, job_id: str) -> KeyValue.KeyWatcher:
         """Updates of one record: the current value, ``None``, then every change."""

@@ -37,6 +37,7 @@ from hub.store.clips import (
     read_wav,
     write_wav,
 )
+from hub.store.kv import latest_values
 from hub.store.voice_meta import (
     MAX_TRANSCRIPT_CHARS,
     ClonedVoiceMeta,
@@ -65,7 +66,6 @@ __all__ = [
 _LOGGER = logging.getLogger(__name__)
 
 DEFAULT_BUCKET = "voicebus-voices"
-_LIST_TIMEOUT = 10.0
 
 
 class LibraryOptions(BaseModel):
@@ -168,30 +168,10 @@ class VoiceLibrary:
         return meta
 
     async def list(self) -> list[ClonedVoiceMeta]:
-        """Every cloned voice, sorted by name: one pass over the bucket's latest entries.
-
-        Reads up to the stream's last sequence number as of the call, so a slow server can
-        never make the list look empty (the client's "no more entries" marker can race).
-        """
-        state = (await self._js.stream_info(f"KV_{self.bucket}")).state
-        if not state.messages:
-            return []
-        voices: dict[str, ClonedVoiceMeta] = {}
-        watcher = await self._kv.watchall()
-        try:
-            while True:
-                entry = await watcher.updates(timeout=_LIST_TIMEOUT)
-                if entry is None:
-                    continue
-                if entry.operation is None and entry.value:
-                    voices[entry.key] = ClonedVoiceMeta.model_validate_json(entry.value)
-                else:
-                    voices.pop(entry.key, None)
-                if (entry.revision or 0) >= state.last_seq:
-                    break
-        finally:
-            await watcher.stop()
-        return sorted(voices.values(), key=lambda meta: meta.name)
+        """Every cloned voice, sorted by name: one pass over the bucket's latest entries."""
+        values = await latest_values(self._js, self._kv, self.bucket)
+        voices = [ClonedVoiceMeta.model_validate_json(value) for value in values.values()]
+        return sorted(voices, key=lambda meta: meta.name)
 
     async def get_meta(self, name: str) -> ClonedVoiceMeta:
         try:
