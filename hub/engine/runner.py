@@ -1,15 +1,11 @@
 """The engine runner: serves any ``Engine`` on the bus.
 
 One runner per worker process. It takes requests from ``<prefix>.ready.<engine>`` once per
-free slot and from ``<prefix>.synth.<engine>`` (queue group ``<engine>``) when every worker is
-busy (``hub/engine/distribution.py``), validates and queues them (``hub/engine/job_board.py``), runs
-inference in a thread pool so the event loop keeps answering, streams PCM back in chunks of
-at most 64 KiB, honours ``<prefix>.cancel.<request_id>``, sends keepalives while busy,
-announces itself for discovery, and drains in-flight work on shutdown.
-
-The reply stream is published by ``hub/engine/replies.py``; announcements and control commands
-are answered by ``hub/engine/announcer.py``; ``RunnerSettings`` lives in
-``hub/engine/settings.py`` (and is importable from here).
+free slot and from ``<prefix>.synth.<engine>`` when every worker is busy (distribution.py),
+queues them (job_board.py), runs inference in a thread pool so the event loop keeps
+answering, streams PCM back in chunks of at most 64 KiB, honours cancels, sends keepalives
+while busy, announces itself (announcer.py) and drains in-flight work on shutdown. The reply
+stream is published by replies.py; ``RunnerSettings`` lives in settings.py.
 """
 
 from __future__ import annotations
@@ -243,9 +239,12 @@ class EngineRunner:
             self.stats.in_flight += 1
             try:
                 await self._run(job)
+            except Exception as error:  # e.g. replies not sendable while NATS was away:
+                _LOGGER.warning("%s ended early: %s", job.request.request_id, error)  # slot lives
             finally:
-                await self._release(job)
-                await self.distribution.announce_idle()
+                with contextlib.suppress(Exception):
+                    await self._release(job)
+                    await self.distribution.announce_idle()
 
     async def _release(self, job: Job) -> None:
         """Free the job's slot (once) and take new work for it: before the job's last

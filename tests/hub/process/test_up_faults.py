@@ -161,7 +161,7 @@ def test_killing_nats_under_load_never_ends_a_stream_quietly(up: Up) -> None:
         time.sleep(1.5)  # first audio is out for some, others are still queued
         os.kill(nats_pid, signal.SIGKILL)
         concurrent.futures.wait(futures, timeout=90)
-    assert len(outcomes) == 6, ("hung", outcomes)
+    assert len(outcomes) == 6, ("hung", outcomes, up.log()[-6000:])
     assert not [outcome for outcome in outcomes if outcome.startswith("short")], outcomes
     # (Usually all six finish whole: the bus is back within a second, and sentences that
     # had not been heard yet are sent again.)
