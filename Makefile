@@ -69,7 +69,7 @@ bench: $(STAMP) $(UV)  ## run the benchmarks (prints ratios; the wyoming one bui
 	$(BIN)/python bench/keys_bench.py
 
 clean:  ## remove the virtualenvs
-	rm -rf $(VENV) $(UV_VENV) .venv-xtts .venv-chatterbox
+	rm -rf $(VENV) $(UV_VENV) .venv-xtts .venv-chatterbox bench/.venv-wyoming-piper
 
 # ---- heavy engines: one virtualenv per engine (docs/engines.md) ------------------------------
 # Each is built from requirements/<engine>.lock with the project installed editable (no deps:

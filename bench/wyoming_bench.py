@@ -89,13 +89,16 @@ CLIENTS = 4
 
 
 def ensure_wyoming_piper() -> Path:
-    """The wyoming-piper virtualenv's python, building the venv from its lock on first use."""
+    """The wyoming-piper virtualenv's python, (re)built from its lock when the lock is newer."""
     python = WYOMING_PIPER_VENV / "bin" / "python"
-    if not python.exists():
+    lock = ROOT / "requirements" / "wyoming-piper.lock"
+    stamp = WYOMING_PIPER_VENV / ".installed"
+    if not stamp.exists() or stamp.stat().st_mtime < lock.stat().st_mtime:
         print(f"building {WYOMING_PIPER_VENV} from requirements/wyoming-piper.lock ...")
         environments = ROOT / "requirements" / "environments.py"
         command = [sys.executable, str(environments), "build", "wyoming-piper"]
         subprocess.run([*command, str(WYOMING_PIPER_VENV)], check=True)
+        stamp.touch()
     return python
 
 

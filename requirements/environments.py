@@ -9,7 +9,8 @@ Locks (every one ends in ``.lock``, exact versions of every package):
 
 * ``uv.lock``: the project's own environment (.venv), from pyproject.toml (``uv lock``);
 * ``requirements/<name>.lock``: one per table of ``requirements/environments.toml``
-  (``uv pip compile``), whose first line records a hash of that table's inputs;
+  (``uv pip compile``), whose first line records a hash of that table's inputs and of how it
+  is compiled, and whose second line a hash of the rest of the file (so a hand edit is seen);
 * the EXPORTS below: uv.lock's packages for one set of extras, for container images that
   install with plain pip (``uv export``).
 
@@ -36,6 +37,8 @@ ROOT = Path(__file__).resolve().parents[1]
 HERE = ROOT / "requirements"
 ENVIRONMENTS = HERE / "environments.toml"
 HEADER = "# voicebus-lock-inputs: "
+BODY = "# voicebus-lock-body: "
+LOCK_FORMAT = 2  # bump when the way a lock is compiled changes, so every lock is redone
 REGENERATE = "make lock"
 PLATFORMS = {"linux-x86_64": ["--python-platform", "x86_64-unknown-linux-gnu"]}
 PYTHON_VERSION = "3.11"
@@ -66,18 +69,38 @@ def lock_path(name: str) -> Path:
     return HERE / f"{name}.lock"
 
 
+def sha256(text: str) -> str:
+    return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
+
+
+def compile_settings(spec: dict) -> dict:
+    """How a table is resolved, besides what it asks for: a change here changes the lock too."""
+    platform = spec.get("platform", "linux-x86_64")
+    flags = ["--universal"] if platform == "universal" else PLATFORMS[platform]
+    return {"format": LOCK_FORMAT, "python": PYTHON_VERSION, "platform": flags}
+
+
 def inputs_digest(spec: dict) -> str:
     """A hash of everything that decides an environment's lock."""
-    inputs = dict(spec, project_dependencies=project_dependencies() if spec.get("project") else [])
-    canonical = json.dumps(inputs, sort_keys=True, separators=(",", ":"))
-    return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
+    inputs = dict(
+        spec,
+        project_dependencies=project_dependencies() if spec.get("project") else [],
+        compile=compile_settings(spec),
+    )
+    return sha256(json.dumps(inputs, sort_keys=True, separators=(",", ":")))
 
 
-def recorded_digest(lock: Path) -> str | None:
+def recorded_digests(lock: Path) -> tuple[str | None, str | None, str]:
+    """The inputs hash and body hash a lock records, and the body they cover."""
     if not lock.is_file():
-        return None
-    first = lock.read_text().splitlines()[:1]
-    return first[0].removeprefix(HEADER) if first and first[0].startswith(HEADER) else None
+        return None, None, ""
+    lines = lock.read_text().splitlines(keepends=True)
+    header = lines[0].rstrip("\n") if lines else ""
+    inputs = header.removeprefix(HEADER) if header.startswith(HEADER) else None
+    second = lines[1].rstrip("\n") if len(lines) > 1 else ""
+    if not second.startswith(BODY):
+        return inputs, None, "".join(lines[1:])
+    return inputs, second.removeprefix(BODY), "".join(lines[2:])
 
 
 def torch_source() -> list[str]:
@@ -126,7 +149,8 @@ def compile_environment(uv: str, name: str, spec: dict, upgrade: list[str]) -> N
         for package in upgrade:
             cmd += ["--upgrade-package", package]
         run(cmd, cwd=work)
-    lock.write_text(HEADER + inputs_digest(spec) + "\n" + lock.read_text())
+    body = lock.read_text()
+    lock.write_text(HEADER + inputs_digest(spec) + "\n" + BODY + sha256(body) + "\n" + body)
     print(f"locked {lock.relative_to(ROOT)}")
 
 
@@ -153,14 +177,19 @@ def lock_all(uv: str, upgrade: list[str]) -> None:
 def check_environment(name: str, spec: dict) -> None:
     lock = lock_path(name)
     shown = f"requirements/{lock.name}"
-    recorded = recorded_digest(lock)
-    if recorded is None:
+    inputs, body_digest, body = recorded_digests(lock)
+    if inputs is None:
         raise StaleLock(f"{shown} is missing or has no inputs line")
-    if recorded != inputs_digest(spec):
+    if inputs != inputs_digest(spec):
         what = "[" + name + "] in requirements/environments.toml"
         if spec.get("project"):
             what += " or pyproject.toml's dependencies"
+        what += " or how requirements/environments.py compiles it"
         raise StaleLock(f"{shown} is stale: {what} changed since it was locked")
+    if body_digest is None:
+        raise StaleLock(f"{shown} has no body line (locked by an older 'make lock')")
+    if body_digest != sha256(body):
+        raise StaleLock(f"{shown} was edited by hand since it was locked")
 
 
 def check_all(uv: str) -> list[str]:

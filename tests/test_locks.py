@@ -82,6 +82,24 @@ def test_a_lock_without_its_inputs_line_is_stale(tmp_path: Path, monkeypatch) ->
         environments.check_environment("xtts", environments.environments()["xtts"])
 
 
+def test_a_changed_compile_setting_makes_every_env_lock_stale(monkeypatch) -> None:
+    spec = environments.environments()["xtts"]
+    environments.check_environment("xtts", spec)
+    monkeypatch.setattr(environments, "PYTHON_VERSION", "3.12")
+    with pytest.raises(environments.StaleLock, match=r"how requirements/environments\.py"):
+        environments.check_environment("xtts", spec)
+
+
+def test_a_hand_edited_lock_is_caught(tmp_path: Path, monkeypatch) -> None:
+    text = environments.lock_path("xtts").read_text()
+    edited = text.replace("\ntransformers==5.23.0\n", "\ntransformers==5.24.0\n")
+    assert edited != text
+    monkeypatch.setattr(environments, "HERE", tmp_path)
+    (tmp_path / "xtts.lock").write_text(edited)
+    with pytest.raises(environments.StaleLock, match="edited by hand"):
+        environments.check_environment("xtts", environments.environments()["xtts"])
+
+
 def test_a_stale_uv_lock_is_named(uv: str, tmp_path: Path, monkeypatch) -> None:
     """A copy of the project whose pyproject.toml gained a dependency without 'make lock'."""
     copy = tmp_path / "project"
@@ -106,15 +124,33 @@ def test_engine_locks_keep_the_local_cpu_torch() -> None:
         assert "\nnvidia-" not in text, name
 
 
+INSTALL = re.compile(r"(?:\bpip3?|\buv pip) install ([^&\n]*)")
+PROJECT = re.compile(r"(?:^|\s)[\"']?(?:\.|\$\{?VOICEBUS_PACKAGE\}?|voicebus\S*)[\"']?(?:\s|$)")
+
+
+def install_from_a_lock(install: str) -> bool:
+    """One install line of an image: from a lock, or the project itself without dependencies."""
+    if re.search(r"-r \S+\.lock\b", install):
+        return True
+    return "--no-deps" in install and bool(PROJECT.search(install))
+
+
+def test_the_image_check_refuses_what_is_not_locked() -> None:
+    assert not install_from_a_lock("--no-cache-dir --no-deps torch")
+    assert not install_from_a_lock("--no-cache-dir requests")
+    assert not install_from_a_lock("-r requirements/xtts.txt")
+    assert install_from_a_lock("--no-cache-dir --require-hashes -r requirements/hub.lock")
+    assert install_from_a_lock("--no-cache-dir --no-deps .")
+    assert install_from_a_lock('--no-deps --find-links /tmp/wheels "${VOICEBUS_PACKAGE}" ')
+    assert INSTALL.findall("RUN uv pip install torch && pip3 install x") == ["torch ", "x"]
+
+
 def test_images_install_only_from_locks() -> None:
     dockerfiles = [*(ROOT / "compose").glob("Dockerfile.*")]
     dockerfiles.append(ROOT / "integrations" / "homeassistant" / "voicebus" / "Dockerfile")
     for dockerfile in dockerfiles:
         text = dockerfile.read_text().replace("\\\n", " ")
-        installs = re.findall(r"pip install ([^&\n]*)", text)
+        installs = INSTALL.findall(text)
         assert installs, dockerfile
         for install in installs:
-            assert "--no-deps" in install or re.search(r"-r \S+\.lock\b", install), (
-                dockerfile.name,
-                install,
-            )
+            assert install_from_a_lock(install), (dockerfile.name, install)
