@@ -53,6 +53,29 @@ class PluginLoadError(ImportError):
     """A plug-in is declared but its code cannot be imported."""
 
 
+class UnknownSettingError(ValueError):
+    """A flag or ``--set`` named a key its settings class does not have (a typo, most often)."""
+
+    def __init__(self, owner: str, unknown: list[str], valid: list[str]) -> None:
+        names = ", ".join(repr(key) for key in unknown)
+        plural = "s" if len(unknown) > 1 else ""
+        super().__init__(
+            f"unknown setting{plural} {names} for {owner}; valid keys: {', '.join(valid)}"
+        )
+
+
+def make_settings(settings_cls: type[Any], values: dict[str, Any], owner: str) -> Any:
+    """``settings_cls(**values)``, refusing keys that are not fields of ``settings_cls``.
+
+    The settings classes ignore unknown keys so that one config file and environment can
+    serve every process; what the user typed on the command line must not be ignored."""
+    fields = settings_cls.model_fields
+    unknown = sorted(set(values) - set(fields))
+    if unknown:
+        raise UnknownSettingError(owner, unknown, sorted(fields))
+    return settings_cls(**values)
+
+
 class Adapter(Protocol):
     """What an adapter factory returns: ``serve`` runs until ``stop`` is set, then returns
     once its connections are closed. Raising means it failed (``voicebus up`` retries)."""
@@ -82,6 +105,13 @@ class AdapterPlugin:
         cls: type[AdapterSettings] = load_path(self.settings)
         return cls
 
+    def make_settings(self, values: dict[str, Any]) -> AdapterSettings:
+        """Its settings from flag values (env, its ``[table]`` and defaults below them)."""
+        settings: AdapterSettings = make_settings(
+            self.settings_class(), values, f"adapter {self.name}"
+        )
+        return settings
+
     def build(self, settings: AdapterSettings, hub: HubClient) -> Adapter:
         adapter: Adapter = load_path(self.factory)(settings, hub)
         return adapter
@@ -106,6 +136,13 @@ class EnginePlugin:
     def settings_class(self) -> type[RunnerSettings]:
         cls: type[RunnerSettings] = load_path(self.settings)
         return cls
+
+    def make_settings(self, values: dict[str, Any]) -> RunnerSettings:
+        """Its settings from flag values (env, the config file and defaults below them)."""
+        settings: RunnerSettings = make_settings(
+            self.settings_class(), values, f"engine {self.name}"
+        )
+        return settings
 
     def build(self, settings: RunnerSettings) -> Engine:
         engine: Engine = load_path(self.factory)(settings)

@@ -1,8 +1,7 @@
 """Guild and user settings that survive restarts, in a JetStream key-value bucket.
 
-The hub client's facade has no general key-value API, so this module (the only one in the
-adapter that does) uses ``hub.nc``'s JetStream: keys ``guild.<id>`` and ``user.<id>``, JSON
-values of ``GuildConfig`` and ``UserConfig``.
+The bucket comes from the hub client's facade (``await hub.kv(bucket)``): keys ``guild.<id>``
+and ``user.<id>``, JSON values of ``GuildConfig`` and ``UserConfig``.
 """
 
 from __future__ import annotations
@@ -10,7 +9,7 @@ from __future__ import annotations
 import logging
 from typing import TypeVar
 
-from nats.js.errors import BucketNotFoundError, KeyNotFoundError
+from nats.js.errors import KeyNotFoundError
 from nats.js.kv import KeyValue
 from pydantic import BaseModel, Field
 
@@ -51,12 +50,7 @@ class SettingsStore:
 
     @classmethod
     async def open(cls, hub: HubClient, bucket: str) -> SettingsStore:
-        js = hub.nc.jetstream()
-        try:
-            kv = await js.key_value(bucket)
-        except BucketNotFoundError:
-            kv = await js.create_key_value(bucket=bucket, history=1, description="discord bot")
-        return cls(kv)
+        return cls(await hub.kv(bucket, history=1, description="discord bot"))
 
     async def guild(self, guild_id: int) -> GuildConfig:
         if guild_id not in self._guilds:

@@ -38,7 +38,7 @@ class AdapterContext:
             max_workers=settings.encode_threads, thread_name_prefix="openai-encode"
         )
         static = [key.get_secret_value() for key in settings.api_keys]
-        gate = Gatekeeper(hub.nc, hub.settings.subject_prefix, static, settings.auth)
+        gate = hub.gatekeeper(static, settings.auth)
         return cls(settings, hub, Catalog(settings, hub), AdapterMetrics(), executor, gate)
 
 

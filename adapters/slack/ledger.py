@@ -3,8 +3,8 @@
 Slack resends an event it thinks went unanswered (after about 0 s, 1 min and 5 min, with
 the same ``event_id``), possibly to another replica or after a restart. A JetStream KV
 bucket whose entries expire after ``ttl`` holds the ids: ``create`` succeeds only for the
-first. Like ``preferences``, it uses the hub client's NATS connection (``hub.nc``) because
-the facade has no generic KV; if JetStream fails, the process-local memory still answers.
+first. The bucket comes from the hub client's facade (``await hub.kv(...)``); if JetStream
+fails, the process-local memory still answers.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import logging
 import re
 
 from nats.errors import Error as NatsError
-from nats.js.errors import BucketNotFoundError, KeyWrongLastSequenceError
+from nats.js.errors import KeyWrongLastSequenceError
 from nats.js.kv import KeyValue
 
 from adapters.slack.limits import EventMemory
@@ -30,13 +30,7 @@ class EventLedger:
 
     @classmethod
     async def open(cls, hub: HubClient, bucket: str, ttl: float) -> EventLedger:
-        js = hub.nc.jetstream()
-        try:
-            kv = await js.key_value(bucket)
-        except BucketNotFoundError:
-            kv = await js.create_key_value(
-                bucket=bucket, history=1, ttl=ttl, description="Slack events answered"
-            )
+        kv = await hub.kv(bucket, history=1, ttl=ttl, description="Slack events answered")
         return cls(kv, ttl)
 
     async def first_time(self, event_id: str) -> bool:

@@ -1,7 +1,6 @@
 """Each user's chosen voice, in a JetStream key-value bucket so it survives restarts.
 
-The hub client's facade has no generic KV access, so this module opens the bucket on the
-client's NATS connection (``hub.nc.jetstream()``); it is the only place the adapter does.
+The bucket comes from the hub client's facade (``await hub.kv(bucket)``), created on first use.
 """
 
 from __future__ import annotations
@@ -9,7 +8,7 @@ from __future__ import annotations
 import logging
 import re
 
-from nats.js.errors import BucketNotFoundError, KeyDeletedError, KeyNotFoundError
+from nats.js.errors import KeyDeletedError, KeyNotFoundError
 from nats.js.kv import KeyValue
 
 from hub.client import HubClient
@@ -26,13 +25,7 @@ class VoicePreferences:
 
     @classmethod
     async def open(cls, hub: HubClient, bucket: str) -> VoicePreferences:
-        js = hub.nc.jetstream()
-        try:
-            kv = await js.key_value(bucket)
-        except BucketNotFoundError:
-            kv = await js.create_key_value(bucket=bucket, history=1, description="Slack voices")
-            _LOGGER.info("created JetStream KV bucket %s for Slack users' voices", bucket)
-        return cls(kv)
+        return cls(await hub.kv(bucket, history=1, description="Slack voices"))
 
     @staticmethod
     def key(team: str | None, user: str) -> str:

@@ -55,4 +55,4 @@ async def subscribe(context: TwilioContext) -> Subscription:
         except Exception:  # one bad command must not stop the subscription
             _LOGGER.exception("call command on %s failed", msg.subject)
 
-    return await context.hub.nc.subscribe(context.subjects.commands(), cb=handler)
+    return await context.hub.subscribe(context.subjects.commands(), handler)

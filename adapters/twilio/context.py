@@ -42,6 +42,6 @@ class TwilioContext:
         """Publish one call event on ``<prefix>.calls.<CallSid>.events`` (best effort)."""
         body = {"event": kind, "call_sid": call_sid, "time": time.time(), **data}
         try:
-            await self.hub.nc.publish(self.subjects.events(call_sid), json.dumps(body).encode())
+            await self.hub.publish(self.subjects.events(call_sid), json.dumps(body).encode())
         except Exception as error:  # the bus is down or reconnecting: the call goes on
             _LOGGER.warning("call %s: event %s not published: %s", call_sid, kind, error)

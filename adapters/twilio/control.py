@@ -69,8 +69,7 @@ def gatekeeper(app: FastAPI) -> Gatekeeper:
     if gate is None:
         context: TwilioContext = app.state.twilio
         static = [key.get_secret_value() for key in context.settings.api_keys]
-        prefix = context.hub.settings.subject_prefix
-        gate = Gatekeeper(context.hub.nc, prefix, static, AuthMode.AUTO)
+        gate = context.hub.gatekeeper(static, AuthMode.AUTO)
         setattr(app.state, _GATE, gate)
     return gate
 

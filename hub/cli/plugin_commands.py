@@ -58,7 +58,7 @@ def adapter_command(plugin: plugins.AdapterPlugin) -> click.Command:
         from hub.client import ClientSettings
         from hub.process.up import run_adapter
 
-        settings = settings_cls(**settings_values(flags))
+        settings = plugin.make_settings(settings_values(flags))
         run(run_adapter(plugin, settings, ClientSettings(**nats_overrides(nats_url))))
 
     params: list[click.Parameter] = [click.Option(["--nats-url"], help=NATS_HELP)]
@@ -80,7 +80,7 @@ def engine_command(plugin: plugins.EnginePlugin) -> click.Command:
     def serve(**flags: Any) -> None:
         from hub.process.worker import serve_engine
 
-        settings = settings_cls(**settings_values(flags))
+        settings = plugin.make_settings(settings_values(flags))
         run(serve_engine(plugin, settings))
 
     return click.Command(

@@ -9,7 +9,7 @@ from typing import Any, BinaryIO
 
 from tqdm import tqdm
 
-from hub.audio import StreamEncoder
+from hub.audio import AudioSpec
 from hub.cache import cache_state
 from hub.client import ClientSettings, HubClient
 from hub.client.stream import SynthesisStream
@@ -46,7 +46,9 @@ async def say(
     fmt = format_for(output)
     settings = ClientSettings(**({"nats_url": nats_url} if nats_url else {}))
     async with await HubClient.connect(settings, "voicebus-say") as hub:
-        stream = await hub.open(text, voice, **options)
+        # WAV is written here with exact sizes (a file can seek); the rest the stream encodes.
+        spec = None if fmt == "wav" else AudioSpec(fmt)
+        stream = await hub.open(text, voice, output=spec, **options)
         cached = await cache_state(stream)
         partial = output.with_name(output.name + ".part")
         try:
@@ -65,15 +67,12 @@ async def say(
 async def _write(stream: SynthesisStream, fmt: str, path: Path, progress: bool) -> None:
     bar = tqdm(total=len(stream.sentences), unit="sentence", disable=not progress, leave=False)
     with contextlib.closing(bar), path.open("wb") as file:
-        sink = (
-            _WavSink(file, stream.sample_rate)
-            if fmt == "wav"
-            else _EncodedSink(file, fmt, stream.sample_rate)
-        )
-        async for pcm in stream:
-            sink.write(pcm)
+        sink: _WavSink | BinaryIO = _WavSink(file, stream.sample_rate) if fmt == "wav" else file
+        async for chunk in stream:
+            sink.write(chunk)
             bar.update(stream.sentences_done - bar.n)
-        sink.close()
+        if isinstance(sink, _WavSink):
+            sink.close()
         bar.update(stream.sentences_done - bar.n)
 
 
@@ -91,15 +90,3 @@ class _WavSink:
 
     def close(self) -> None:
         self._wav.close()
-
-
-class _EncodedSink:
-    def __init__(self, file: BinaryIO, fmt: str, rate: int) -> None:
-        self._file = file
-        self._encoder = StreamEncoder(fmt, rate)
-
-    def write(self, pcm: bytes) -> None:
-        self._file.write(self._encoder.encode(pcm))
-
-    def close(self) -> None:
-        self._file.write(self._encoder.flush())

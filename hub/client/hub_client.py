@@ -27,26 +27,16 @@ from hub.audio import AudioSpec
 from hub.bus import connect
 from hub.cache import caching_source, for_stream, settle
 from hub.client.admission import check_speed, check_text, voice_that_reads
+from hub.client.bus_facade import BusFacade
 from hub.client.call_policy import CallOptions
-from hub.client.control import ControlAnswer, send_control
 from hub.client.discovery import Discovery, VoiceRoute
 from hub.client.routing import Router
 from hub.client.sentence_call import BusSentenceSource
 from hub.client.source import SentenceSource
-from hub.client.status import adapter_statuses
 from hub.client.stream import SynthesisStream
 from hub.client.text import DEFAULT_MAX_SENTENCE_CHARS
-from hub.contract.errors import (
-    EngineUnavailableError,
-    InvalidRequestError,
-    VoiceNotFoundError,
-)
-from hub.contract.schemas import (
-    AdapterStatus,
-    ControlCommand,
-    EngineAnnouncement,
-    PriorityClass,
-)
+from hub.contract.errors import InvalidRequestError, VoiceNotFoundError
+from hub.contract.schemas import PriorityClass
 from hub.contract.subjects import Subjects
 from hub.settings import NatsOptions, VoicebusSettings
 from hub.store.library import LibraryOptions, VoiceLibrary
@@ -77,7 +67,9 @@ class ClientSettings(VoicebusSettings, NatsOptions, LibraryOptions):
     )
 
 
-class HubClient:
+class HubClient(BusFacade):
+    """Routing and synthesis here; what adapters may use of the bus in :class:`BusFacade`."""
+
     def __init__(
         self,
         nc: Client,
@@ -129,56 +121,7 @@ class HubClient:
     async def __aexit__(self, *exc_info: object) -> None:
         await self.close()
 
-    # ---- the bus, as adapters see it -------------------------------------------------
-
-    @property
-    def connected(self) -> bool:
-        """True while the NATS connection is up (False while reconnecting or once closed)."""
-        return bool(self.nc.is_connected)
-
-    def workers(self) -> list[EngineAnnouncement]:
-        """Every live engine worker, as it last announced itself."""
-        return self.discovery.workers()
-
-    def engines(self) -> dict[str, list[EngineAnnouncement]]:
-        """Live workers grouped by engine name."""
-        return self.discovery.engines()
-
-    async def refresh(self, timeout: float = 1.0) -> list[EngineAnnouncement]:
-        """Ask every worker to announce now; return as soon as the known workers answered
-        (when none is known yet: once answers stop arriving), or after ``timeout``."""
-        return await self.discovery.poll(timeout)
-
-    async def library(self) -> VoiceLibrary:
-        """The voice library in ``settings.voice_bucket``: opened on first use, then shared.
-
-        Raises ``EngineUnavailableError`` when the server has no JetStream (tried again on
-        the next call)."""
-        async with self._library_lock:
-            if self._library is None:
-                self._library = await VoiceLibrary.open(self.nc, self.settings.voice_bucket)
-            return self._library
-
-    async def control(
-        self, engine: str, command: ControlCommand, timeout: float = 120.0
-    ) -> list[ControlAnswer]:
-        """Send ``command`` to every worker of ``engine``: one answer per worker (announcement
-        or error), as many as answered within ``timeout``."""
-        if not self.discovery.workers_of(engine):
-            await self.refresh()
-        expected = self.discovery.workers_of(engine)
-        if not expected:
-            known = ", ".join(sorted(self.engines())) or "none"
-            raise EngineUnavailableError(
-                f"no worker of engine {engine!r} is running", f"running engines: {known}"
-            )
-        return await send_control(
-            self.nc, self.subjects, engine, command, expected=expected, timeout=timeout
-        )
-
-    async def adapters(self, timeout: float = 1.0) -> list[AdapterStatus]:
-        """Every adapter any supervisor on the bus runs, and how it is (``voicebus status``)."""
-        return await adapter_statuses(self.nc, self.subjects, timeout=timeout)
+    # ---- the bus, as adapters see it: hub.client.bus_facade.BusFacade ---------------
 
     # ---- routing ---------------------------------------------------------------------
 

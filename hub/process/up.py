@@ -63,7 +63,7 @@ class Hub:
                 f"settings given for adapter(s) not started: {', '.join(sorted(unknown))}"
             )
         self.adapter_settings = {
-            plugin.name: plugin.settings_class()(**settings.adapter_options.get(plugin.name, {}))
+            plugin.name: plugin.make_settings(settings.adapter_options.get(plugin.name, {}))
             for plugin in self.adapters
         }
         self.nats: NatsServer | None = None

@@ -1,8 +1,10 @@
 """The hub client's facade for adapters, against a real nats-server and real Piper workers:
-``connected``, ``workers()``, ``engines()``, ``refresh()``, ``library()`` and ``control()``."""
+``connected``, ``workers()``, ``engines()``, ``refresh()``, ``library()``, ``control()``,
+``kv()``, ``publish()``/``subscribe()`` and ``gatekeeper()``."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 import pytest
@@ -10,6 +12,7 @@ import pytest
 from hub.client import HubClient
 from hub.contract.errors import EngineUnavailableError
 from hub.contract.schemas import ControlAction, ControlCommand, EngineAnnouncement, EngineState
+from hub.keys.errors import InvalidKeyError
 from hub.process.natsserver import NatsServer
 from hub.store.library import VoiceLibrary
 from tests.conftest import DEFAULT_VOICE, PrivateBus, client_settings
@@ -83,6 +86,44 @@ async def test_library_opens_once_on_the_configured_bucket(nats_server: NatsServ
         assert await hub.library() is library
         assert await library.list() == []
         assert isinstance(library, VoiceLibrary)
+
+
+async def test_kv_creates_the_bucket_once_then_opens_it(nats_server: NatsServer) -> None:
+    settings = client_settings(nats_server.url)
+    async with await HubClient.connect(settings, "test-facade-kv") as hub:
+        kv = await hub.kv("facade-kv", history=2, ttl=60, description="a test's bucket")
+        await kv.put("a", b"1")
+        status = await kv.status()
+        assert (status.history, status.ttl) == (2, 60)
+        again = await hub.kv("facade-kv")  # opened as it is, not created anew
+        assert (await again.get("a")).value == b"1"
+        assert (await again.status()).history == 2
+
+
+async def test_publish_reaches_a_subscriber(private_bus: PrivateBus) -> None:
+    hub = await private_bus.client()
+    got: asyncio.Queue[bytes] = asyncio.Queue()
+
+    async def handler(msg: object) -> None:
+        await got.put(msg.data)  # type: ignore[attr-defined]
+
+    subject = f"{private_bus.prefix}.facade.test"
+    sub = await hub.subscribe(subject, handler)
+    await hub.publish(subject, b"hello")
+    assert await asyncio.wait_for(got.get(), 5) == b"hello"
+    await sub.unsubscribe()
+
+
+async def test_gatekeeper_checks_keys_on_the_bus(private_bus: PrivateBus) -> None:
+    hub = await private_bus.client()
+    gate = hub.gatekeeper(["sk-static-1"])
+    try:
+        assert (await gate.authenticate("sk-static-1")).record is None  # a static key
+        with pytest.raises(InvalidKeyError):
+            await gate.authenticate("sk-wrong")  # looked up in the bus's key ring
+        assert gate.ring is not None
+    finally:
+        await gate.close()
 
 
 def _state(answer: object) -> EngineState:

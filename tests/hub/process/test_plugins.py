@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from hub.process.natsserver import NatsServer
 from tests.conftest import PrivateBus
 from tests.helpers import free_port
 
@@ -138,6 +139,32 @@ def test_a_failing_adapter_is_retried_and_reported(up: Up, toy_env: dict[str, st
     assert "adapter broken failed: OSError: the broken adapter cannot start; retrying in 1 s" in log
     assert "retrying in 2 s" in log
     assert "Traceback" not in log
+
+
+def test_debug_logs_the_traceback_of_a_failing_adapter(
+    toy_env: dict[str, str], nats_server: NatsServer, tmp_path: Path
+) -> None:
+    """Without --debug a failure is one line (above); with it, the traceback follows that line."""
+    log_path = tmp_path / "adapter.log"
+    command = [sys.executable, "-m", "hub.cli", "--debug", "adapter", "broken",
+               "--nats-url", nats_server.url]  # fmt: skip
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(command, env=toy_env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 30
+        while "retrying in 2 s" not in log_path.read_text() and time.monotonic() < deadline:
+            assert process.poll() is None, log_path.read_text()
+            time.sleep(0.2)
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(30)
+    text = log_path.read_text()
+    line = "adapter broken failed: OSError: the broken adapter cannot start; retrying in 1 s"
+    assert line in text
+    traceback = text.split(line, 1)[1]
+    assert traceback.lstrip("\n").startswith("Traceback (most recent call last):"), text
+    assert 'raise OSError("the broken adapter cannot start")' in traceback
+    assert "voicebus_toy.py" in traceback
 
 
 def test_up_stops_cleanly_with_a_failing_adapter(up: Up) -> None:
