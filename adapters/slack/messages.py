@@ -30,6 +30,10 @@ _SLACK_REFUSALS = {
 }
 
 
+class NothingToRead(Exception):
+    """The text had no words left once its markup was read (``&amp;&amp;``, a bare quote)."""
+
+
 def too_long(length: int, limit: int) -> str:
     return f"That text has {length} characters; I read at most {limit}. Shorten it and retry."
 
@@ -51,6 +55,8 @@ def slack_error_code(error: SlackApiError) -> str:
 
 def for_user(error: BaseException) -> str:
     """The message a user gets for ``error``; unexpected errors are logged, not shown."""
+    if isinstance(error, NothingToRead):
+        return NO_WORDS
     if isinstance(error, VoiceNotFoundError):
         return unknown_voice(error.voice, error.available)
     if isinstance(error, EngineOverloadedError | EngineUnavailableError | SynthesisTimeoutError):
