@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Any
 
 from adapters.slack import messages
@@ -69,11 +70,15 @@ async def test_mention_reads_its_own_text_with_names_in_its_thread(
     slack: RunningAdapter, slack_api: MockSlack, whisper: Any
 ):
     slack_api.names["U7"] = "Maria"
+    spoken = "Good morning Maria, lunch is ready."
     await slack.post(mention_body("Good morning <@U7>, lunch is ready.", "Ev0002"), form=False)
     [complete] = await slack_api.wait_for("files.completeUploadExternal")
     assert complete.params["thread_ts"] == "1700000100.000200"  # the mention starts a thread
+    assert [call.params["user"] for call in slack_api.of("users.info")] == ["U7"]
+    [file] = json.loads(complete.params["files"])
+    assert file["title"] == spoken, "the bot's mention stripped, the user's name looked up"
     [audio] = slack_api.uploads.values()
-    assert_speech_file(audio, "Good morning Maria, lunch is ready.", whisper)
+    assert_speech_file(audio, spoken, whisper)
 
 
 async def test_this_outside_a_thread_is_an_ephemeral_hint(
