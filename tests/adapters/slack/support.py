@@ -76,6 +76,19 @@ class RunningAdapter:
         return await self.http.post(self.url, content=body, headers=sent)
 
 
+async def answer_of(
+    slack: RunningAdapter, mock: MockSlack, command: str, text: str, **fields: str
+) -> str:
+    """The ephemeral answer a command posts to its ``response_url`` after an empty ack
+    (``/voice``)."""
+    seen = len(mock.responses)
+    ack = await slack.post(command_body(command, text, mock, **fields))
+    assert ack.status_code == 200 and not ack.content, ack.text
+    answers = await mock.wait_for_response(seen + 1)
+    assert answers[seen]["response_type"] == "ephemeral"
+    return str(answers[seen]["text"])
+
+
 def settings_for(mock: MockSlack, **overrides: Any) -> SlackSettings:
     unique = uuid.uuid4().hex[:8]
     values: dict[str, Any] = {
