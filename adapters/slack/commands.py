@@ -95,7 +95,7 @@ async def _choose_voice(service: SpeechService, command: dict[str, Any], answer:
     try:
         route = await service.hub.wait_for_voice(name)
     except VoiceNotFoundError as error:
-        await answer(messages.unknown_voice(name, error.available))
+        await answer(messages.for_user(error))
         return
     try:
         await service.preferences.set(team, user, route.voice.name)

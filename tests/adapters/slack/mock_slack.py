@@ -45,6 +45,8 @@ class MockSlack:
     names: dict[str, str] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
     """Web API method -> the error code it answers with (``missing_scope`` ...)."""
+    failing_uploads: bool = False
+    """The upload URL answers 500 (a failed POST of the bytes)."""
     socket: SocketLink = field(default_factory=lambda: SocketLink())
     port: int = 0
     _runner: web.AppRunner | None = None
@@ -147,6 +149,8 @@ class MockSlack:
         return {"ok": True}
 
     async def _upload(self, request: web.Request) -> web.Response:
+        if self.failing_uploads:
+            return web.Response(status=500, text="upload failed")
         self.uploads[request.match_info["file_id"]] = await request.read()
         self.changed.set()
         return web.Response(text="OK")

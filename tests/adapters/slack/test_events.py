@@ -167,4 +167,4 @@ async def test_voice_acks_before_looking_for_a_voice_with_no_engine(
         assert not slack_api.responses, "acked before the lookup ended"
         assert ack_seconds < ACK_SECONDS, ack_seconds
         [note] = await slack_api.wait_for_response()
-        assert note["response_type"] == "ephemeral" and "none right now" in note["text"]
+        assert note["response_type"] == "ephemeral" and note["text"] == messages.BUSY
