@@ -26,9 +26,8 @@ def parse_say(text: str) -> tuple[str | None, str]:
 
 
 def register(app: AsyncApp, service: SpeechService) -> None:
-    app.command("/say")(_say(service))
-    app.command("/voices")(_voices(service))
-    app.command("/voice")(_voice(service))
+    for name, listener in COMMANDS.items():
+        app.command(name)(listener(service))
 
 
 def _say(service: SpeechService) -> Any:
@@ -104,3 +103,7 @@ async def _choose_voice(service: SpeechService, command: dict[str, Any], answer:
         await answer("I could not save your voice right now. Try again in a minute.")
         return
     await answer(f"Your voice is now `{route.voice.name}`.")
+
+
+COMMANDS = {"/say": _say, "/voices": _voices, "/voice": _voice}
+"""The slash commands (docs/slack.md's manifest lists the same)."""

@@ -16,10 +16,21 @@ from slack_sdk.signature import SignatureVerifier
 
 from adapters.slack.app import SlackAdapter
 from adapters.slack.settings import SlackSettings
+from hub.audio import decode_to_pcm
 from hub.client import HubClient
 from tests.adapters.slack.mock_slack import BOT_TOKEN, BOT_USER, TEAM, MockSlack
+from tests.helpers import assert_is_speech
 
 SIGNING_SECRET = "test-signing-secret-0123456789"
+VOICE_RATE = 22050
+"""The test voice's own rate, which the uploaded file keeps (no resampling)."""
+
+
+def assert_speech_file(audio: bytes, text: str, whisper: Any, encoding: str = "mp3") -> None:
+    """``audio`` is one mono file at the voice's rate holding speech of ``text``."""
+    pcm, rate, channels = decode_to_pcm(audio, encoding)
+    assert (rate, channels) == (VOICE_RATE, 1)
+    assert_is_speech(pcm, rate, text, whisper)
 
 
 def headers_for(body: str, *, secret: str = SIGNING_SECRET, age: float = 0.0) -> dict[str, str]:

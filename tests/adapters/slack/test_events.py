@@ -8,12 +8,12 @@ import time
 from typing import Any
 
 from adapters.slack import messages
-from hub.audio import decode_to_pcm
 from hub.client import HubClient
 from tests.adapters.slack.mock_slack import MockSlack
 from tests.adapters.slack.support import (
     RunningAdapter,
     answer_of,
+    assert_speech_file,
     command_body,
     mention_body,
     running,
@@ -21,17 +21,12 @@ from tests.adapters.slack.support import (
     shortcut_body,
 )
 from tests.conftest import DEFAULT_VOICE, PrivateBus
-from tests.helpers import assert_is_speech, story
+from tests.helpers import story
 
 PARENT = story(3)
 THREAD_TS = "1700000000.000100"
 ACK_SECONDS = 3.0
 """Slack's limit for acking a slash command."""
-
-
-def assert_speech_file(audio: bytes, text: str, whisper: Any) -> None:
-    pcm, rate, _ = decode_to_pcm(audio, "mp3")
-    assert_is_speech(pcm, rate, text, whisper)
 
 
 async def test_this_in_a_thread_reads_the_parent_once_despite_retries(

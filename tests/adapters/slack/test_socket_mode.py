@@ -11,8 +11,12 @@ from typing import Any
 from adapters.slack import messages
 from hub.client import HubClient
 from tests.adapters.slack.mock_slack import APP_TOKEN, TEAM, MockSlack
-from tests.adapters.slack.support import mention_body, running, settings_for
-from tests.adapters.slack.test_http import assert_speech_file
+from tests.adapters.slack.support import (
+    assert_speech_file,
+    mention_body,
+    running,
+    settings_for,
+)
 from tests.helpers import free_port
 
 SAID = "The morning train left the station right on time."
