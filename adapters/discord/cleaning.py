@@ -1,4 +1,4 @@
-"""Discord message text to speakable text, with no Discord client imports (shareable).
+"""Discord message text to speakable text, with no Discord client imports.
 
     names = Names(users={1: "Ann"}, channels={2: "general"}, roles={3: "mods"})
     clean("hey <@1>, see <#2> https://example.com/x", names)   # "hey Ann, see general a link
@@ -7,6 +7,8 @@
 Code blocks and spoilers are skipped, markdown is stripped, custom emoji become "emoji NAME",
 runs of one character are capped, pronunciation fixes are applied, and over-long text is cut at
 a word with "and so on" (never dropped). ``SaidTracker`` decides when to say "<name> said".
+The rules every chat adapter shares (links, inline code, repeats, pronunciation fixes,
+whitespace, "nothing readable") live in :mod:`adapters.chat_text`; this module adds Discord's.
 """
 
 from __future__ import annotations
@@ -14,14 +16,13 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
+
+from adapters.chat_text import describe_link, finish, unwrap_inline_code
 
 TRIM_SUFFIX = " and so on"
 SAID_WINDOW = 60.0
-MAX_REPEAT = 3
 
 _CODE_BLOCK = re.compile(r"```.*?(```|$)", re.DOTALL)
-_INLINE_CODE = re.compile(r"`([^`]*)`")
 _SPOILER = re.compile(r"\|\|.*?\|\|", re.DOTALL)
 _USER = re.compile(r"<@!?(\d+)>")
 _CHANNEL = re.compile(r"<#(\d+)>")
@@ -29,12 +30,10 @@ _ROLE = re.compile(r"<@&(\d+)>")
 _EMOJI = re.compile(r"<a?:(\w+):\d+>")
 _TIMESTAMP = re.compile(r"<t:\d+(:\w)?>")
 _LINK = re.compile(r"<?(https?://[^\s>]+)>?")
-_MASKED_LINK = re.compile(r"\[([^\]]+)\]\(<?https?://[^)\s]+>?\)")
+_MASKED_LINK = re.compile(r"\[([^\]]+)\]\(<?(https?://[^)\s>]+)>?\)")
 _LINE_MARKUP = re.compile(r"^\s*(>>>|>|#{1,3} |-# |[-*] )\s*", re.MULTILINE)
 _EMPHASIS = re.compile(r"(\*\*\*|\*\*|\*|~~)(?=\S)(.+?)(?<=\S)\1")
 _UNDERLINE = re.compile(r"(?<!\w)(__|_)(?=\S)(.+?)(?<=\S)\1(?!\w)")  # not in snake_case
-_REPEAT = re.compile(r"(.)\1{" + str(MAX_REPEAT) + ",}", re.DOTALL)
-_SPACE = re.compile(r"\s+")
 
 
 @dataclass(frozen=True)
@@ -56,27 +55,16 @@ def clean(
     """Speakable text of a Discord message ("" when nothing in it is worth reading)."""
     names = names or Names()
     text = _SPOILER.sub(" ", _CODE_BLOCK.sub(" ", text))
-    text = _INLINE_CODE.sub(r"\1", text)
+    text = unwrap_inline_code(text)
     text = _USER.sub(lambda m: names.users.get(int(m[1]), "someone"), text)
     text = _CHANNEL.sub(lambda m: names.channels.get(int(m[1]), "a channel"), text)
     text = _ROLE.sub(lambda m: names.roles.get(int(m[1]), "a role"), text)
     text = _EMOJI.sub(lambda m: f"emoji {m[1].replace('_', ' ')}", text)
     text = _TIMESTAMP.sub("a time", text)
-    text = _MASKED_LINK.sub(lambda m: f"{m[1]}, a link", text)
+    text = _MASKED_LINK.sub(lambda m: describe_link(m[2], m[1]), text)
     text = _LINK.sub(lambda m: describe_link(m[1]), text)
-    text = strip_markdown(text)
-    text = _REPEAT.sub(lambda m: m[1] * MAX_REPEAT, text)
-    text = replace_words(text, replacements or {})
-    text = _SPACE.sub(" ", text).strip()
-    if not any(ch.isalnum() for ch in text):
-        return ""
-    return trim(text, max_chars) if max_chars else text
-
-
-def describe_link(url: str) -> str:
-    host = urlsplit(url).hostname or ""
-    host = host.removeprefix("www.")
-    return f"a link to {host}" if host else "a link"
+    text = finish(strip_markdown(text), replacements)
+    return trim(text, max_chars) if max_chars and text else text
 
 
 def strip_markdown(text: str) -> str:
@@ -84,15 +72,6 @@ def strip_markdown(text: str) -> str:
     previous = None
     while previous != text:  # nested emphasis: ***a*** or **_a_**
         previous, text = text, _UNDERLINE.sub(r"\2", _EMPHASIS.sub(r"\2", text))
-    return text
-
-
-def replace_words(text: str, replacements: Mapping[str, str]) -> str:
-    """Pronunciation fixes: whole words, case-insensitive (longest first)."""
-    for word in sorted(replacements, key=len, reverse=True):
-        if word.strip():
-            pattern = re.compile(rf"(?<!\w){re.escape(word)}(?!\w)", re.IGNORECASE)
-            text = pattern.sub(lambda _m, new=replacements[word]: new, text)
     return text
 
 

@@ -74,13 +74,14 @@ class SlackAdapter:
         assert self.settings.app_token is not None
         app_token = self.settings.app_token.get_secret_value()
         try:  # Bolt's client would retry a refused token forever: ask once ourselves
-            await app.client.apps_connections_open(app_token=app_token)
+            opened = await app.client.apps_connections_open(app_token=app_token)
         except SlackApiError as error:
             code = slack_error_code(error) or "no error code"
             raise SlackStartupError(
                 f"Slack refused Socket Mode for the app token ({code})"
             ) from None
         handler = AsyncSocketModeHandler(app, app_token)
+        handler.client.wss_uri = str(opened["url"])  # connect to the URL just issued
         await handler.connect_async()
         _LOGGER.info("Slack adapter connected in Socket Mode")
         self.started.set()

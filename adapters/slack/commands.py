@@ -9,7 +9,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 
 from adapters.slack import messages
-from adapters.slack.service import SpeechService
+from adapters.slack.service import Notify, SpeechService
 from adapters.slack.speech import Delivery
 from hub.contract.errors import VoiceNotFoundError
 
@@ -26,9 +26,8 @@ def parse_say(text: str) -> tuple[str | None, str]:
 
 
 def register(app: AsyncApp, service: SpeechService) -> None:
-    app.command("/say")(_say(service))
-    app.command("/voices")(_voices(service))
-    app.command("/voice")(_voice(service))
+    for name, listener in COMMANDS.items():
+        app.command(name)(listener(service))
 
 
 def _say(service: SpeechService) -> Any:
@@ -73,30 +72,38 @@ def _voices(service: SpeechService) -> Any:
 
 
 def _voice(service: SpeechService) -> Any:
-    async def voice(ack: AsyncAck, command: dict[str, Any]) -> None:
-        name = command.get("text", "").strip()
-        team, user = command.get("team_id"), command["user_id"]
-        if not name:
-            current = await service.voice_for(team, user, None)
-            await ack(
-                text=f"Your voice is `{current or 'the default'}`. Change: `/voice NAME`.",
-                response_type="ephemeral",
-            )
-            return
-        try:
-            route = await service.hub.wait_for_voice(name)
-        except VoiceNotFoundError as error:
-            await ack(text=messages.unknown_voice(name, error.available), response_type="ephemeral")
-            return
-        try:
-            await service.preferences.set(team, user, route.voice.name)
-        except Exception as error:  # storage is down: say so, keep serving
-            _LOGGER.warning("could not save %s's voice: %s", user, error)
-            await ack(
-                text="I could not save your voice right now. Try again in a minute.",
-                response_type="ephemeral",
-            )
-            return
-        await ack(text=f"Your voice is now `{route.voice.name}`.", response_type="ephemeral")
+    async def voice(ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond) -> None:
+        await ack()  # at once: finding a starting engine's voice may take past Slack's 3 s
+
+        async def answer(text: str) -> None:
+            await respond(text=text, response_type="ephemeral", replace_original=False)
+
+        await service.guarded(answer, _choose_voice(service, command, answer))
 
     return voice
+
+
+async def _choose_voice(service: SpeechService, command: dict[str, Any], answer: Notify) -> None:
+    """``/voice`` shows the user's voice, ``/voice NAME`` saves NAME if the bus has it."""
+    name = command.get("text", "").strip()
+    team, user = command.get("team_id"), command["user_id"]
+    if not name:
+        current = await service.voice_for(team, user, None)
+        await answer(f"Your voice is `{current or 'the default'}`. Change: `/voice NAME`.")
+        return
+    try:
+        route = await service.hub.wait_for_voice(name)
+    except VoiceNotFoundError as error:
+        await answer(messages.for_user(error))
+        return
+    try:
+        await service.preferences.set(team, user, route.voice.name)
+    except Exception as error:  # storage is down: say so, keep serving
+        _LOGGER.warning("could not save %s's voice: %s", user, error)
+        await answer("I could not save your voice right now. Try again in a minute.")
+        return
+    await answer(f"Your voice is now `{route.voice.name}`.")
+
+
+COMMANDS = {"/say": _say, "/voices": _voices, "/voice": _voice}
+"""The slash commands (docs/slack.md's manifest lists the same)."""

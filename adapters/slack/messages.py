@@ -30,6 +30,10 @@ _SLACK_REFUSALS = {
 }
 
 
+class NothingToRead(Exception):
+    """The text had no words left once its markup was read (``&amp;&amp;``, a bare quote)."""
+
+
 def too_long(length: int, limit: int) -> str:
     return f"That text has {length} characters; I read at most {limit}. Shorten it and retry."
 
@@ -43,6 +47,21 @@ def unknown_voice(voice: str, available: list[str]) -> str:
     return f"I do not know the voice `{voice}`. Try one of: {shown} (`/voices` lists them)."
 
 
+def missing_scope(scopes: list[str]) -> str:
+    named = " or ".join(f"`{scope}`" for scope in scopes) or "the scope Slack asks for"
+    return (
+        f"This Slack app lacks the permission {named}. An admin adds it under OAuth & "
+        "Permissions -> Bot Token Scopes, then reinstalls the app (docs/slack.md)."
+    )
+
+
+def _needed_scopes(error: SlackApiError) -> list[str]:
+    """The scopes a ``missing_scope`` answer names in ``needed`` ("a,b")."""
+    data = getattr(error.response, "data", None)
+    needed = str(data.get("needed") or "") if isinstance(data, dict) else ""
+    return [scope.strip() for scope in needed.split(",") if scope.strip()]
+
+
 def slack_error_code(error: SlackApiError) -> str:
     """Slack's error code (``not_in_channel``), or "" when the answer was not Slack's JSON."""
     data = getattr(error.response, "data", None)
@@ -51,8 +70,10 @@ def slack_error_code(error: SlackApiError) -> str:
 
 def for_user(error: BaseException) -> str:
     """The message a user gets for ``error``; unexpected errors are logged, not shown."""
-    if isinstance(error, VoiceNotFoundError):
-        return unknown_voice(error.voice, error.available)
+    if isinstance(error, NothingToRead):
+        return NO_WORDS
+    if isinstance(error, VoiceNotFoundError):  # no voice at all: nothing is running
+        return unknown_voice(error.voice, error.available) if error.available else BUSY
     if isinstance(error, EngineOverloadedError | EngineUnavailableError | SynthesisTimeoutError):
         return BUSY
     if isinstance(error, VoicebusError):
@@ -61,6 +82,8 @@ def for_user(error: BaseException) -> str:
     if isinstance(error, SlackApiError):
         code = slack_error_code(error)
         _LOGGER.warning("Slack refused a call: %s", code or error)
+        if code == "missing_scope":
+            return missing_scope(_needed_scopes(error))
         return _SLACK_REFUSALS.get(code, f"Slack refused a request ({code}). Try again later.")
     _LOGGER.error("speech failed", exc_info=error)
     return FAILED

@@ -56,22 +56,28 @@ class SpeechService:
     # ---- text and voice ----------------------------------------------------------------
 
     async def spoken(self, markup: str) -> str:
-        """Slack markup as words, with mentioned users' names looked up (and cached)."""
+        """Slack markup as words, with mentioned users' names looked up (and cached);
+        raises :class:`messages.NothingToRead` when no word is left."""
         for user in mentioned_users(markup) - self._names.keys():
-            self._names[user] = await self._lookup_name(user)
-        return clean_slack_text(markup, self._names)
+            name = await self._lookup_name(user)
+            if name:  # a failed lookup is asked again next time
+                self._names[user] = name
+        text = clean_slack_text(markup, self._names, self.settings.replacements)
+        if not text:
+            raise messages.NothingToRead(markup)
+        return text
 
-    async def _lookup_name(self, user: str) -> str:
+    async def _lookup_name(self, user: str) -> str | None:
+        """The user's display name from ``users.info``; None when Slack gives none."""
         try:
             answer = await self.client.users_info(user=user)
         except SlackApiError as error:
             _LOGGER.info("no name for %s: %s", user, messages.slack_error_code(error))
-            return "someone"
+            return None
         info = answer.get("user") or {}
         profile = info.get("profile") or {}
-        return str(
-            profile.get("display_name") or profile.get("real_name") or info.get("name") or "someone"
-        )
+        name = profile.get("display_name") or profile.get("real_name") or info.get("name")
+        return str(name) if name else None
 
     async def voice_for(self, team: str | None, user: str, explicit: str | None) -> str | None:
         """The voice to use: the one asked for, else the user's saved one, else the default."""

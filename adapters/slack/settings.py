@@ -34,6 +34,9 @@ class SlackSettings(AdapterSettings):
     default_voice: str | None = Field(
         default=None, description="Voice for users who chose none (None: the hub's default)."
     )
+    replacements: dict[str, str] = Field(
+        default_factory=dict, description="Pronunciation fixes: word -> how to say it."
+    )
     max_text_chars: int = Field(default=3000, ge=1, description="Longest text read aloud.")
     rate_limit: int = Field(default=5, ge=1, description="Requests a user may make per window.")
     rate_window: float = Field(default=60.0, gt=0, description="Rate limit window, seconds.")

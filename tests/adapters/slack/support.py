@@ -16,10 +16,21 @@ from slack_sdk.signature import SignatureVerifier
 
 from adapters.slack.app import SlackAdapter
 from adapters.slack.settings import SlackSettings
+from hub.audio import decode_to_pcm
 from hub.client import HubClient
 from tests.adapters.slack.mock_slack import BOT_TOKEN, BOT_USER, TEAM, MockSlack
+from tests.helpers import assert_is_speech
 
 SIGNING_SECRET = "test-signing-secret-0123456789"
+VOICE_RATE = 22050
+"""The test voice's own rate, which the uploaded file keeps (no resampling)."""
+
+
+def assert_speech_file(audio: bytes, text: str, whisper: Any, encoding: str = "mp3") -> None:
+    """``audio`` is one mono file at the voice's rate holding speech of ``text``."""
+    pcm, rate, channels = decode_to_pcm(audio, encoding)
+    assert (rate, channels) == (VOICE_RATE, 1)
+    assert_is_speech(pcm, rate, text, whisper)
 
 
 def headers_for(body: str, *, secret: str = SIGNING_SECRET, age: float = 0.0) -> dict[str, str]:
@@ -74,6 +85,19 @@ class RunningAdapter:
         content_type = "application/x-www-form-urlencoded" if form else "application/json"
         sent = {"Content-Type": content_type, **headers_for(body, **sign), **(headers or {})}
         return await self.http.post(self.url, content=body, headers=sent)
+
+
+async def answer_of(
+    slack: RunningAdapter, mock: MockSlack, command: str, text: str, **fields: str
+) -> str:
+    """The ephemeral answer a command posts to its ``response_url`` after an empty ack
+    (``/voice``)."""
+    seen = len(mock.responses)
+    ack = await slack.post(command_body(command, text, mock, **fields))
+    assert ack.status_code == 200 and not ack.content, ack.text
+    answers = await mock.wait_for_response(seen + 1)
+    assert answers[seen]["response_type"] == "ephemeral"
+    return str(answers[seen]["text"])
 
 
 def settings_for(mock: MockSlack, **overrides: Any) -> SlackSettings:

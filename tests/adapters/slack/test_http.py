@@ -6,25 +6,19 @@ import time
 from typing import Any
 
 from adapters.slack import messages
-from hub.audio import decode_to_pcm
 from hub.client import HubClient
 from tests.adapters.slack.mock_slack import MockSlack
 from tests.adapters.slack.support import (
     RunningAdapter,
+    assert_speech_file,
     command_body,
     running,
     settings_for,
 )
 from tests.conftest import DEFAULT_VOICE
-from tests.helpers import assert_is_speech, story
+from tests.helpers import story
 
 SENTENCE = "The morning train left the station right on time."
-
-
-def assert_speech_file(audio: bytes, text: str, whisper: Any) -> None:
-    pcm, rate, channels = decode_to_pcm(audio, "mp3")
-    assert channels == 1
-    assert_is_speech(pcm, rate, text, whisper)
 
 
 async def test_bad_and_stale_signatures_get_401(slack: RunningAdapter, slack_api: MockSlack):
@@ -36,6 +30,7 @@ async def test_bad_and_stale_signatures_get_401(slack: RunningAdapter, slack_api
     answer = await slack.post(body, age=200)  # within Slack's five minutes
     assert answer.status_code == 200
     assert f"`{DEFAULT_VOICE}`" in answer.json()["text"]
+    assert answer.json()["response_type"] == "ephemeral", "/voices only to who asked"
 
 
 async def test_say_acks_at_once_and_uploads_speech(
@@ -72,9 +67,7 @@ async def test_a_long_say_in_another_format(
     [requested] = slack_api.of("files.getUploadURLExternal")
     assert requested.params["filename"] == "speech.wav"
     [audio] = slack_api.uploads.values()
-    pcm, rate, _ = decode_to_pcm(audio, "wav")
-    assert rate == 22050
-    assert_is_speech(pcm, rate, text, whisper)
+    assert_speech_file(audio, text, whisper, "wav")
 
 
 async def test_say_with_an_unknown_voice_is_an_ephemeral_note(
