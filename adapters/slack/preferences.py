@@ -5,7 +5,6 @@ The bucket comes from the hub client's facade (``await hub.kv(bucket)``), create
 
 from __future__ import annotations
 
-import logging
 import re
 
 from nats.js.errors import KeyDeletedError, KeyNotFoundError
@@ -13,7 +12,6 @@ from nats.js.kv import KeyValue
 
 from hub.client import HubClient
 
-_LOGGER = logging.getLogger(__name__)
 _UNSAFE = re.compile(r"[^-_a-zA-Z0-9]")
 
 
