@@ -24,7 +24,7 @@ from websockets.exceptions import ConnectionClosed
 from adapters.twilio import tokens
 from adapters.twilio.app import TwilioAdapter
 from adapters.twilio.settings import TwilioSettings
-from adapters.twilio.vad import mulaw_to_pcm
+from hub.audio.decode import mulaw_to_pcm
 from hub.client import HubClient
 
 AUTH_TOKEN = "test-auth-token-0123456789abcdef"
