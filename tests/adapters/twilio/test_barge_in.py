@@ -13,9 +13,12 @@ from tests.adapters.twilio.support import (
     BusWatch,
     FakeTwilio,
     caller_speech,
+    engine_cancelled,
     line_noise,
     new_token,
+    wait_engine_cancelled,
 )
+from tests.conftest import EngineProcess
 from tests.helpers import STORY, speech_seconds_range
 
 LONG = " ".join(STORY * 2)
@@ -33,9 +36,15 @@ async def _call_saying_long_text(twilio_server: TwilioAdapter, twilio: FakeTwili
     return begin
 
 
-async def test_caller_speech_clears_and_cancels_on_the_bus(
-    twilio_server: TwilioAdapter, hub: HubClient, nc: Client
+def _marks_sent(twilio: FakeTwilio, prefix: str) -> list[str]:
+    names = [r.message["mark"]["name"] for r in twilio.events("mark")]
+    return [name for name in names if name.startswith(prefix)]
+
+
+async def test_caller_speech_clears_and_stops_the_engine(
+    twilio_server: TwilioAdapter, hub: HubClient, nc: Client, piper_engine: EngineProcess
 ) -> None:
+    instance = piper_engine.instance()
     speech = await caller_speech(hub, "Hold on, stop talking please.")
     cancels, events = BusWatch(), BusWatch()
     await nc.subscribe("voicebus.cancel.*", cb=cancels.handler)
@@ -44,6 +53,11 @@ async def test_caller_speech_clears_and_cancels_on_the_bus(
         await nc.subscribe(f"voicebus.calls.{twilio.call_sid}.events", cb=events.handler)
         await nc.flush()  # the server has our subscription before the call starts
         begin = await _call_saying_long_text(twilio_server, twilio)
+        call = twilio_server.context.calls[twilio.call_sid]
+        # Barge in while Twilio still plays the long text's first sentence, whose mark is
+        # already sent: the clear must make Twilio echo it, and it must not count as heard.
+        await twilio.wait_for(lambda: bool(_marks_sent(twilio, "u2-")))
+        before = await engine_cancelled(hub, instance)
         first_speech = await twilio.speak(speech[:10])
         await twilio.wait_for(lambda: bool(twilio.events("clear")), 5)
         clear = twilio.events("clear")[0]
@@ -56,8 +70,10 @@ async def test_caller_speech_clears_and_cancels_on_the_bus(
         assert "barge-in" in events.kinds()
         # Marks echoed by the clear were not heard; the greeting's marks were.
         heard = [body["name"] for body in events.json() if body["event"] == "mark"]
-        assert heard[:2] == ["u1-s1", "u1-s2"]
-        assert not [name for name in heard if name.startswith("u2-")]
+        assert heard == ["u1-s1", "u1-s2"]
+        assert "u2-s1" in twilio.echoed, "no mark of the long text was pending at the clear"
+        assert call.playback.heard == ["u1-s1", "u1-s2"] and call.describe()["heard"] == 2
+        await wait_engine_cancelled(hub, instance, before)  # the engine really stopped
         # The engine stopped early: far less than the whole text was ever sent.
         sent = [r for r in twilio.received[begin:] if r.message["event"] == "media"]
         assert len(sent) * 0.02 < 0.5 * speech_seconds_range(LONG)[0]
