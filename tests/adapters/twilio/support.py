@@ -152,12 +152,16 @@ class FakeTwilio:
         await self.send({"event": "media", "media": {**media, "payload": payload}})
 
     async def speak(self, frames: list[bytes]) -> float:
-        """Send ``frames`` every 20 ms, as a caller's phone does; return when the first went."""
+        """Send ``frames`` every 20 ms, as a caller's phone does; return when the first went.
+        The caller stops when the adapter hangs up."""
         self._talking = True
         first = time.monotonic()
         try:
             for frame in frames:
-                await self.media(frame)
+                if self.closed.is_set():
+                    break
+                with contextlib.suppress(ConnectionClosed):
+                    await self.media(frame)
                 await asyncio.sleep(0.02)
         finally:
             self._talking = False

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 
+import httpx2
 from nats.aio.client import Client
 
 from adapters.twilio.app import TwilioAdapter
@@ -107,3 +109,31 @@ async def test_barge_in_can_be_off_for_a_call(twilio_server: TwilioAdapter, hub:
         await twilio.dtmf("*")
         await twilio.wait_marks_heard(2)
         assert not twilio.events("clear")
+
+
+async def test_a_say_turns_barge_in_off_and_on_for_its_call(
+    twilio_server: TwilioAdapter, hub: HubClient, nc: Client
+) -> None:
+    speech = await caller_speech(hub, "Hold on, stop talking please.")
+    async with FakeTwilio(twilio_server.port) as twilio:
+        await twilio.start({"token": new_token()})
+        await twilio.wait_marks_heard(2)
+        call = twilio_server.context.calls[twilio.call_sid]
+        assert call.describe()["barge_in"] is True
+        subject = f"voicebus.calls.{twilio.call_sid}.say"
+        body = json.dumps({"text": LONG, "barge_in": False}).encode()
+        assert json.loads((await nc.request(subject, body, timeout=5)).data) == {"ok": True}
+        count = len(twilio.events("media"))
+        await twilio.wait_for(lambda: len(twilio.events("media")) > count + 10)
+        await twilio.speak(speech[:15])
+        await twilio.dtmf("*")
+        await asyncio.sleep(0.2)
+        assert not twilio.events("clear") and call.speaking
+        assert call.describe()["barge_in"] is False
+        # The next say turns it on again (over HTTP this time): * now interrupts.
+        async with httpx2.AsyncClient(base_url=f"http://127.0.0.1:{twilio_server.port}") as client:
+            body = {"text": "One more thing.", "barge_in": True}
+            response = await client.post(f"/twilio/calls/{twilio.call_sid}/say", json=body)
+            assert response.status_code == 200 and response.json()["call"]["barge_in"] is True
+        await twilio.dtmf("*")
+        await twilio.wait_for(lambda: bool(twilio.events("clear")), 5)
