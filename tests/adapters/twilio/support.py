@@ -98,6 +98,8 @@ class FakeTwilio:
         self._tasks: list[asyncio.Task[Any]] = []
         self._changed = asyncio.Event()
         self._talking = False
+        self.close_code: int | None = None
+        self.close_reason: str | None = None
 
     async def __aenter__(self) -> FakeTwilio:
         self._ws = await connect(self.url)
@@ -119,10 +121,9 @@ class FakeTwilio:
             body = {"sequenceNumber": str(self._sequence), "streamSid": self.stream_sid, **body}
         await self._ws.send(json.dumps(body))
 
-    async def start(
-        self, params: dict[str, str], media_format: dict[str, Any] | None = None
-    ) -> None:
-        """``connected`` and ``start``, then the line's hiss every 20 ms, as Twilio does."""
+    async def start(self, params: dict[str, str], media_format: Any = PHONE_FORMAT) -> None:
+        """``connected`` and ``start`` (``media_format`` None: without one), then the line's
+        hiss every 20 ms, as Twilio does."""
         await self.send({"event": "connected", "protocol": "Call", "version": "1.0.0"})
         self.started_at = time.monotonic()
         start = {
@@ -131,8 +132,9 @@ class FakeTwilio:
             "callSid": self.call_sid,
             "tracks": ["inbound"],
             "customParameters": params,
-            "mediaFormat": media_format or PHONE_FORMAT,
         }
+        if media_format is not None:
+            start["mediaFormat"] = media_format
         await self.send({"event": "start", "start": start})
         self._tasks.append(asyncio.create_task(self._line()))
 
@@ -196,6 +198,7 @@ class FakeTwilio:
         except ConnectionClosed:
             pass
         finally:
+            self.close_code, self.close_reason = self._ws.close_code, self._ws.close_reason
             self.closed.set()
             self._changed.set()
 

@@ -47,6 +47,29 @@ async def test_a_bad_token_closes_the_socket(twilio_server: TwilioAdapter, token
         assert twilio.call_sid not in twilio_server.context.calls
 
 
+@pytest.mark.parametrize(
+    "media_format",
+    [
+        {"encoding": "audio/x-l16", "sampleRate": 8000, "channels": 1},
+        {"encoding": "audio/x-mulaw", "sampleRate": 16000, "channels": 1},
+        {"encoding": "audio/x-mulaw", "sampleRate": 8000, "channels": 2},
+        "audio/x-mulaw",
+        None,
+    ],
+)
+async def test_a_media_format_other_than_mulaw_8000_mono_is_refused_clearly(
+    twilio_server: TwilioAdapter, caplog: pytest.LogCaptureFixture, media_format: Any
+) -> None:
+    async with FakeTwilio(twilio_server.port) as twilio:
+        await twilio.start({"token": new_token()}, media_format)  # None: no mediaFormat
+        await asyncio.wait_for(twilio.closed.wait(), 5)
+        assert not twilio.events("media")
+        assert twilio.close_code == 1008
+        assert twilio.close_reason == "unsupported mediaFormat: audio/x-mulaw 8000 Hz mono only"
+    assert "unsupported mediaFormat" in caplog.text
+    assert [r.levelname for r in caplog.records if "mediaFormat" in r.getMessage()] == ["WARNING"]
+
+
 async def test_a_reused_token_closes_the_socket(twilio_server: TwilioAdapter) -> None:
     token = new_token()
     async with FakeTwilio(twilio_server.port) as first:
