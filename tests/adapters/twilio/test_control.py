@@ -132,6 +132,25 @@ async def test_a_hang_up_mid_speech_stops_the_engine(
         assert events.json()[-1]["heard"] == ["u1-s1", "u1-s2"]
 
 
+async def test_the_voice_setting_takes_effect(
+    hub: HubClient, nc: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """VOICEBUS_TWILIO_VOICE is the voice of the calls: set to a voice no engine has, the
+    greeting is an error event naming it (with the default voice it is spoken)."""
+    monkeypatch.setenv("VOICEBUS_TWILIO_VOICE", "voice-from-env")
+    events = BusWatch()
+    async with running_adapter(twilio_settings(), hub) as adapter:
+        assert adapter.settings.voice == "voice-from-env"
+        async with FakeTwilio(adapter.port) as twilio:
+            await nc.subscribe(f"voicebus.calls.{twilio.call_sid}.events", cb=events.handler)
+            await nc.flush()  # the server has our subscription before the call starts
+            await twilio.start({"token": new_token()})
+            await twilio.wait_for(lambda: "error" in events.kinds(), 10)
+            assert not twilio.events("media")
+    [error] = [event for event in events.json() if event["event"] == "error"]
+    assert "voice-from-env" in error["message"]
+
+
 async def test_a_voice_that_does_not_exist_is_an_error_event_not_the_end(
     twilio_server: TwilioAdapter, nc: Client
 ) -> None:

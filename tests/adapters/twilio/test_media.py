@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from typing import Any
 
 import pytest
@@ -83,8 +84,9 @@ async def test_a_reused_token_closes_the_socket(twilio_server: TwilioAdapter) ->
 
 
 async def test_malformed_and_binary_frames_do_not_end_the_call(
-    twilio_server: TwilioAdapter,
+    twilio_server: TwilioAdapter, caplog: pytest.LogCaptureFixture
 ) -> None:
+    caplog.set_level(logging.WARNING, logger="adapters.twilio")
     async with FakeTwilio(twilio_server.port) as twilio:
         await twilio.raw(b"\x00\x01binary")
         await twilio.raw("not json")
@@ -100,3 +102,12 @@ async def test_malformed_and_binary_frames_do_not_end_the_call(
         await twilio.stop()
         await asyncio.wait_for(twilio.closed.wait(), 5)
         assert twilio.call_sid not in twilio_server.context.calls
+    # Each ignored frame left a warning saying why (and nothing of its content).
+    ignored = [r.getMessage() for r in caplog.records if "ignored" in r.getMessage()]
+    assert all(r.levelno == logging.WARNING for r in caplog.records if "ignored" in r.msg)
+    assert sum("binary frame" in line for line in ignored) == 2, ignored
+    assert sum("frame is not JSON" in line for line in ignored) == 1, ignored
+    assert sum("not a known Media Streams event" in line for line in ignored) == 2, ignored
+    assert sum(f"call {twilio.call_sid}: ignored" in line for line in ignored) == 2, ignored
+    assert any("without its 'media' object" in line for line in ignored)
+    assert any("without a valid base64 payload" in line for line in ignored)
