@@ -44,7 +44,7 @@ async def _command(context: TwilioContext, msg: Msg) -> None:
         message = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
         await _reply(msg, {"error": {"message": f"bad say request: {message}"}})
         return
-    await call.say(request.text, request.voice, request.interrupt)
+    await call.say(request.text, request.voice, request.interrupt, request.barge_in)
     await _reply(msg, {"ok": True})
 
 

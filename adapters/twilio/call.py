@@ -103,9 +103,20 @@ class Call:
             "speaking": self.speaking,
             "queued": len(self._queue),
             "heard": len(self.playback.heard),
+            "barge_in": self.options.barge_in,
         }
 
-    async def say(self, text: str, voice: str | None = None, interrupt: bool = False) -> None:
+    async def say(
+        self,
+        text: str,
+        voice: str | None = None,
+        interrupt: bool = False,
+        barge_in: bool | None = None,
+    ) -> None:
+        """Queue ``text`` (with ``interrupt``: instead of what is queued and playing).
+        ``barge_in`` turns barge-in on or off for the call from now on (None: unchanged)."""
+        if barge_in is not None:
+            self.options.barge_in = barge_in
         if interrupt:
             self._queue.clear()
             if self.speaking:
@@ -139,6 +150,7 @@ class Call:
     async def on_mark(self, name: str) -> None:
         if name in self.playback.cleared:
             self.playback.cleared.discard(name)  # flushed by a clear: never played
+            self._end_if_done()  # an outbound text interrupted after it was all sent
             return
         sentence = self.playback.pending.pop(name, None)
         if sentence is None:

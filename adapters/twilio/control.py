@@ -37,6 +37,8 @@ class SayRequest(BaseModel):
     text: str = Field(min_length=1, max_length=20_000)
     voice: str | None = None
     interrupt: bool = False
+    barge_in: bool | None = None
+    """Barge-in on or off for the call from this say on (None: as it was)."""
 
 
 class ControlError(Exception):
@@ -142,7 +144,7 @@ async def say(
 ) -> dict[str, Any]:
     call = _call(context, call_sid)
     await _charge(request, body.text)
-    await call.say(body.text, body.voice, body.interrupt)
+    await call.say(body.text, body.voice, body.interrupt, body.barge_in)
     return {"ok": True, "call": call.describe()}
 
 

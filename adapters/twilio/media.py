@@ -29,6 +29,24 @@ class _Ended(Exception):
     """Twilio said ``stop`` or closed the socket."""
 
 
+PHONE_FORMAT = {"encoding": "audio/x-mulaw", "sampleRate": 8000, "channels": 1}
+"""The only ``start.mediaFormat`` we speak (PROTOCOLS.md section 3)."""
+
+
+FORMAT_REASON = "unsupported mediaFormat: audio/x-mulaw 8000 Hz mono only"
+"""The close reason the other side gets (a WebSocket close reason is at most 123 bytes)."""
+
+
+class FormatError(messages.MessageError):
+    """``start.mediaFormat`` is not mu-law 8000 Hz mono."""
+
+
+def _check_format(start: dict[str, Any]) -> None:
+    found = start.get("mediaFormat")
+    if not isinstance(found, dict) or any(found.get(k) != v for k, v in PHONE_FORMAT.items()):
+        raise FormatError(f"unsupported mediaFormat {str(found)[:200]}, not {PHONE_FORMAT}")
+
+
 def _flag(params: dict[str, Any], name: str, default: bool) -> bool:
     value = params.get(name)
     return default if value is None else str(value).lower() == "true"
@@ -71,7 +89,9 @@ class MediaSession:
                 raise _Ended
 
     def open_call(self, start: dict[str, Any]) -> Call:
-        """Check the token and make the call; raise TokenError or MessageError."""
+        """Check the format and the token and make the call; raise TokenError or
+        MessageError."""
+        _check_format(start)
         params = start.get("customParameters") or {}
         if not isinstance(params, dict):
             raise messages.MessageError("customParameters is not an object")
@@ -129,7 +149,8 @@ async def handle_media(ws: WebSocket, context: TwilioContext) -> None:
         call = session.open_call(start.section())
     except (TokenError, messages.MessageError, KeyError) as error:
         _LOGGER.warning("closed a media socket: %s", error)
-        await ws.close(code=POLICY_VIOLATION)
+        reason = FORMAT_REASON if isinstance(error, FormatError) else None
+        await ws.close(code=POLICY_VIOLATION, reason=reason)
         return
     except (_Ended, WebSocketDisconnect):
         return

@@ -49,7 +49,13 @@ def rest_client(settings: TwilioSettings) -> Client:
     return client
 
 
-def call_twiml(settings: TwilioSettings, text: str, voice: str | None, hangup: bool) -> str:
+def call_twiml(
+    settings: TwilioSettings,
+    text: str,
+    voice: str | None,
+    hangup: bool,
+    barge_in: bool | None = None,
+) -> str:
     if not settings.public_url:
         raise OutboundError("set twilio.public_url: Twilio must reach the media socket")
     token = tokens.mint(settings.auth_token.get_secret_value(), settings.token_ttl, text)
@@ -60,7 +66,7 @@ def call_twiml(settings: TwilioSettings, text: str, voice: str | None, hangup: b
             say=text,
             voice=voice or settings.voice,
             hangup=hangup,
-            barge_in=settings.barge_in,
+            barge_in=settings.barge_in if barge_in is None else barge_in,
         )
     except ValueError as error:
         raise OutboundError(str(error)) from error
@@ -72,12 +78,14 @@ def place_call(
     text: str,
     voice: str | None = None,
     hangup: bool | None = None,
+    barge_in: bool | None = None,
 ) -> str:
-    """Place the call; return its CallSid."""
+    """Place the call; return its CallSid. ``hangup`` and ``barge_in`` default to the
+    settings' ``hangup_after`` and ``barge_in``."""
     if not settings.from_number:
         raise OutboundError("set twilio.from_number (the caller ID, +E.164)")
     hangup = settings.hangup_after if hangup is None else hangup
-    document = call_twiml(settings, text, voice, hangup)
+    document = call_twiml(settings, text, voice, hangup, barge_in)
     client = rest_client(settings)
     try:
         call = client.calls.create(to=to, from_=settings.from_number, twiml=document)

@@ -1,37 +1,27 @@
 """Caller speech on the inbound track: an energy detector with hysteresis.
 
-Each 20 ms mu-law frame is decoded (G.711) and its level taken in dBFS. Speech starts after
-``start_frames`` frames in a row above both ``start_db`` and the tracked noise floor plus a
-margin (so steady line noise never triggers it), and ends after ``stop_frames`` quiet ones.
+Each 20 ms mu-law frame is decoded (G.711, by the hub's audio library) and its level taken in
+dBFS. The noise floor is a low percentile of the last second's levels, so it follows steady
+line noise of any level within that second (and a dropped frame or two of silence do not pull
+it down). Speech starts after ``start_frames`` frames in a row above both ``start_db`` and
+the floor plus a margin, and ends after ``stop_frames`` frames that are not: also when a
+sound that started it goes on so steadily that it becomes the floor (so nothing latches).
 """
 
 from __future__ import annotations
 
+from collections import deque
+
 import numpy as np
 
-
-def _mulaw_table() -> np.ndarray:
-    codes = ~np.arange(256, dtype=np.int32) & 0xFF
-    sign = codes & 0x80
-    exponent = (codes >> 4) & 0x07
-    mantissa = codes & 0x0F
-    magnitude = (((mantissa << 3) + 0x84) << exponent) - 0x84
-    return np.where(sign != 0, -magnitude, magnitude).astype(np.int16)
-
-
-_MULAW = _mulaw_table()
-
-
-def mulaw_to_pcm(data: bytes) -> bytes:
-    """G.711 mu-law bytes to s16le PCM at the same rate."""
-    return _MULAW[np.frombuffer(data, dtype=np.uint8)].astype("<i2").tobytes()
+from hub.audio.decode import mulaw_to_pcm
 
 
 def level_db(data: bytes) -> float:
     """Level of a mu-law frame in dBFS (-100 for digital silence)."""
     if not data:
         return -100.0
-    samples = _MULAW[np.frombuffer(data, dtype=np.uint8)].astype(np.float64) / 32768.0
+    samples = np.frombuffer(mulaw_to_pcm(data), dtype="<i2").astype(np.float64) / 32768.0
     rms = float(np.sqrt(np.mean(samples**2)))
     return 20.0 * float(np.log10(rms)) if rms > 1e-5 else -100.0
 
@@ -39,23 +29,35 @@ def level_db(data: bytes) -> float:
 class SpeechDetector:
     """Feed inbound frames; :meth:`feed` returns True on the frame where speech starts."""
 
-    NOISE_MARGIN_DB = 12.0
+    NOISE_MARGIN_DB = 10.0
+    """How far over the noise floor a frame must be to count as speech."""
+    FLOOR_FRAMES = 50
+    """The floor is taken over the last second of frames..."""
+    FLOOR_PERCENTILE = 10.0
+    """...as this percentile of their levels (robust to a few dropped frames)."""
+    START_FLOOR_DB = -70.0
+    """The floor before any frame was heard."""
 
     def __init__(self, start_db: float = -35.0, start_frames: int = 3, stop_frames: int = 15):
         self.start_db = start_db
         self.start_frames = start_frames
         self.stop_frames = stop_frames
         self.speaking = False
-        self._noise_db = -70.0
+        self._levels: deque[float] = deque(maxlen=self.FLOOR_FRAMES)
         self._loud = 0
         self._quiet = 0
 
+    @property
+    def noise_db(self) -> float:
+        """The tracked noise floor in dBFS."""
+        if not self._levels:
+            return self.START_FLOOR_DB
+        return float(np.percentile(self._levels, self.FLOOR_PERCENTILE))
+
     def feed(self, frame: bytes) -> bool:
         level = level_db(frame)
-        loud = level > max(self.start_db, self._noise_db + self.NOISE_MARGIN_DB)
-        if not loud:
-            # The floor follows quiet frames slowly, and never learns from speech.
-            self._noise_db += 0.05 * (level - self._noise_db)
+        loud = level > max(self.start_db, self.noise_db + self.NOISE_MARGIN_DB)
+        self._levels.append(level)
         if self.speaking:
             self._quiet = 0 if loud else self._quiet + 1
             if self._quiet >= self.stop_frames:

@@ -16,12 +16,18 @@ _LOGGER = logging.getLogger(__name__)
 router = APIRouter()
 
 
+VOICE_PATH = "/twilio/voice"
+
+
 def _public_base(request: Request, context: TwilioContext) -> str:
+    """The public URL the webhook was called at, without this route's own path: scheme, host
+    and any path prefix a proxy serves the adapter under (``https://h/vb``)."""
     parts = urlsplit(requested_url(request, context.settings))
-    return f"{parts.scheme}://{parts.netloc}"
+    path = parts.path.removesuffix(VOICE_PATH)
+    return f"{parts.scheme}://{parts.netloc}{path}"
 
 
-@router.post("/twilio/voice")
+@router.post(VOICE_PATH)
 async def voice(request: Request) -> Response:
     context: TwilioContext = request.app.state.twilio
     form = await request.form()

@@ -1,4 +1,5 @@
-"""Decoding an in-memory file (any container ffmpeg reads) back to s16le PCM."""
+"""Decoding an in-memory file (any container ffmpeg reads) back to s16le PCM, and raw
+G.711 mu-law packets (a phone line's audio) with ffmpeg's own ``pcm_mulaw`` decoder."""
 
 from __future__ import annotations
 
@@ -40,6 +41,18 @@ def _demuxer_options(
         raw_rate = rate or MULAW_RATE
         return _DEMUXERS[name], {"sample_rate": str(raw_rate), "ch_layout": layout_name(channels)}
     return _DEMUXERS[name], {}
+
+
+def mulaw_to_pcm(data: bytes, rate: int = MULAW_RATE) -> bytes:
+    """Raw mu-law bytes (G.711, mono) to s16le PCM at the same rate, sample for sample.
+
+    Fast enough for 20 ms frames one at a time (a codec context per call, no container).
+    """
+    if not data:
+        return b""
+    codec = av.CodecContext.create("pcm_mulaw", "r")
+    codec.sample_rate, codec.layout = rate, "mono"
+    return frames_to_bytes(list(codec.decode(av.Packet(data))))
 
 
 def decode_to_pcm(

@@ -1,7 +1,8 @@
 """Twilio's side of a call, played exactly: a real WebSocket client speaking Media Streams.
 
 ``FakeTwilio`` sends ``connected``, ``start`` (with ``mediaFormat`` and
-``customParameters``), inbound ``media`` every 20 ms, ``dtmf``, ``mark`` and ``stop``; it
+``customParameters``), inbound ``media`` every 20 ms from ``start`` on (a quiet line's hiss,
+or the caller's speech while :meth:`FakeTwilio.speak` runs), ``dtmf``, ``mark`` and ``stop``; it
 plays what it receives at 8000 bytes a second, echoes each ``mark`` once the audio before it
 has played (and every pending mark at once on ``clear``, as Twilio does), and records gaps.
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import itertools
 import json
 import time
 import uuid
@@ -24,7 +26,7 @@ from websockets.exceptions import ConnectionClosed
 from adapters.twilio import tokens
 from adapters.twilio.app import TwilioAdapter
 from adapters.twilio.settings import TwilioSettings
-from adapters.twilio.vad import mulaw_to_pcm
+from hub.audio.decode import mulaw_to_pcm
 from hub.client import HubClient
 
 AUTH_TOKEN = "test-auth-token-0123456789abcdef"
@@ -32,6 +34,7 @@ ACCOUNT_SID = "AC" + "0" * 32
 PUBLIC_URL = "https://voice.example.com"
 FRAME = 160
 SILENCE = b"\xff" * FRAME
+PHONE_FORMAT = {"encoding": "audio/x-mulaw", "sampleRate": 8000, "channels": 1}
 
 
 def twilio_settings(**overrides: Any) -> TwilioSettings:
@@ -94,6 +97,9 @@ class FakeTwilio:
         self._ws: ClientConnection | None = None
         self._tasks: list[asyncio.Task[Any]] = []
         self._changed = asyncio.Event()
+        self._talking = False
+        self.close_code: int | None = None
+        self.close_reason: str | None = None
 
     async def __aenter__(self) -> FakeTwilio:
         self._ws = await connect(self.url)
@@ -115,7 +121,9 @@ class FakeTwilio:
             body = {"sequenceNumber": str(self._sequence), "streamSid": self.stream_sid, **body}
         await self._ws.send(json.dumps(body))
 
-    async def start(self, params: dict[str, str]) -> None:
+    async def start(self, params: dict[str, str], media_format: Any = PHONE_FORMAT) -> None:
+        """``connected`` and ``start`` (``media_format`` None: without one), then the line's
+        hiss every 20 ms, as Twilio does."""
         await self.send({"event": "connected", "protocol": "Call", "version": "1.0.0"})
         self.started_at = time.monotonic()
         start = {
@@ -124,9 +132,20 @@ class FakeTwilio:
             "callSid": self.call_sid,
             "tracks": ["inbound"],
             "customParameters": params,
-            "mediaFormat": {"encoding": "audio/x-mulaw", "sampleRate": 8000, "channels": 1},
         }
+        if media_format is not None:
+            start["mediaFormat"] = media_format
         await self.send({"event": "start", "start": start})
+        self._tasks.append(asyncio.create_task(self._line()))
+
+    async def _line(self) -> None:
+        """Inbound media every 20 ms while the caller is not speaking: a quiet line."""
+        hiss = line_noise(50)
+        with contextlib.suppress(ConnectionClosed):
+            for index in itertools.count():
+                await asyncio.sleep(0.02)
+                if not self._talking:
+                    await self.media(hiss[index % len(hiss)])
 
     async def media(self, frame: bytes) -> None:
         self._chunk += 1
@@ -135,11 +154,19 @@ class FakeTwilio:
         await self.send({"event": "media", "media": {**media, "payload": payload}})
 
     async def speak(self, frames: list[bytes]) -> float:
-        """Send ``frames`` every 20 ms, as a caller's phone does; return when the first went."""
+        """Send ``frames`` every 20 ms, as a caller's phone does; return when the first went.
+        The caller stops when the adapter hangs up."""
+        self._talking = True
         first = time.monotonic()
-        for frame in frames:
-            await self.media(frame)
-            await asyncio.sleep(0.02)
+        try:
+            for frame in frames:
+                if self.closed.is_set():
+                    break
+                with contextlib.suppress(ConnectionClosed):
+                    await self.media(frame)
+                await asyncio.sleep(0.02)
+        finally:
+            self._talking = False
         return first
 
     async def dtmf(self, digit: str) -> None:
@@ -171,6 +198,7 @@ class FakeTwilio:
         except ConnectionClosed:
             pass
         finally:
+            self.close_code, self.close_reason = self._ws.close_code, self._ws.close_reason
             self.closed.set()
             self._changed.set()
 
@@ -252,6 +280,24 @@ async def caller_speech(hub: HubClient, text: str) -> list[bytes]:
     frames = [frame async for frame in hub.synthesize(text, output=PHONE_AUDIO)]
     first = next(i for i, frame in enumerate(frames) if level_db(frame) > -30)
     return frames[first:]
+
+
+async def engine_cancelled(hub: HubClient, instance: str) -> int:
+    """How many jobs the worker ``instance`` has ended as cancelled (its announcement)."""
+    workers = await hub.refresh()
+    return next(worker.cancelled for worker in workers if worker.instance == instance)
+
+
+async def wait_engine_cancelled(
+    hub: HubClient, instance: str, above: int, timeout: float = 10.0
+) -> int:
+    """Wait until the worker's cancelled count is over ``above``: the engine really stopped
+    work (not only that someone published a cancel); return the count."""
+    deadline = time.monotonic() + timeout
+    while (count := await engine_cancelled(hub, instance)) <= above:
+        assert time.monotonic() < deadline, f"the engine never stopped: cancelled {count}"
+        await asyncio.sleep(0.2)
+    return count
 
 
 def line_noise(count: int, seed: int = 7) -> list[bytes]:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 
+import httpx2
 from nats.aio.client import Client
 
 from adapters.twilio.app import TwilioAdapter
@@ -13,9 +15,12 @@ from tests.adapters.twilio.support import (
     BusWatch,
     FakeTwilio,
     caller_speech,
+    engine_cancelled,
     line_noise,
     new_token,
+    wait_engine_cancelled,
 )
+from tests.conftest import EngineProcess
 from tests.helpers import STORY, speech_seconds_range
 
 LONG = " ".join(STORY * 2)
@@ -33,9 +38,15 @@ async def _call_saying_long_text(twilio_server: TwilioAdapter, twilio: FakeTwili
     return begin
 
 
-async def test_caller_speech_clears_and_cancels_on_the_bus(
-    twilio_server: TwilioAdapter, hub: HubClient, nc: Client
+def _marks_sent(twilio: FakeTwilio, prefix: str) -> list[str]:
+    names = [r.message["mark"]["name"] for r in twilio.events("mark")]
+    return [name for name in names if name.startswith(prefix)]
+
+
+async def test_caller_speech_clears_and_stops_the_engine(
+    twilio_server: TwilioAdapter, hub: HubClient, nc: Client, piper_engine: EngineProcess
 ) -> None:
+    instance = piper_engine.instance()
     speech = await caller_speech(hub, "Hold on, stop talking please.")
     cancels, events = BusWatch(), BusWatch()
     await nc.subscribe("voicebus.cancel.*", cb=cancels.handler)
@@ -44,6 +55,11 @@ async def test_caller_speech_clears_and_cancels_on_the_bus(
         await nc.subscribe(f"voicebus.calls.{twilio.call_sid}.events", cb=events.handler)
         await nc.flush()  # the server has our subscription before the call starts
         begin = await _call_saying_long_text(twilio_server, twilio)
+        call = twilio_server.context.calls[twilio.call_sid]
+        # Barge in while Twilio still plays the long text's first sentence, whose mark is
+        # already sent: the clear must make Twilio echo it, and it must not count as heard.
+        await twilio.wait_for(lambda: bool(_marks_sent(twilio, "u2-")))
+        before = await engine_cancelled(hub, instance)
         first_speech = await twilio.speak(speech[:10])
         await twilio.wait_for(lambda: bool(twilio.events("clear")), 5)
         clear = twilio.events("clear")[0]
@@ -56,8 +72,10 @@ async def test_caller_speech_clears_and_cancels_on_the_bus(
         assert "barge-in" in events.kinds()
         # Marks echoed by the clear were not heard; the greeting's marks were.
         heard = [body["name"] for body in events.json() if body["event"] == "mark"]
-        assert heard[:2] == ["u1-s1", "u1-s2"]
-        assert not [name for name in heard if name.startswith("u2-")]
+        assert heard == ["u1-s1", "u1-s2"]
+        assert "u2-s1" in twilio.echoed, "no mark of the long text was pending at the clear"
+        assert call.playback.heard == ["u1-s1", "u1-s2"] and call.describe()["heard"] == 2
+        await wait_engine_cancelled(hub, instance, before)  # the engine really stopped
         # The engine stopped early: far less than the whole text was ever sent.
         sent = [r for r in twilio.received[begin:] if r.message["event"] == "media"]
         assert len(sent) * 0.02 < 0.5 * speech_seconds_range(LONG)[0]
@@ -91,3 +109,31 @@ async def test_barge_in_can_be_off_for_a_call(twilio_server: TwilioAdapter, hub:
         await twilio.dtmf("*")
         await twilio.wait_marks_heard(2)
         assert not twilio.events("clear")
+
+
+async def test_a_say_turns_barge_in_off_and_on_for_its_call(
+    twilio_server: TwilioAdapter, hub: HubClient, nc: Client
+) -> None:
+    speech = await caller_speech(hub, "Hold on, stop talking please.")
+    async with FakeTwilio(twilio_server.port) as twilio:
+        await twilio.start({"token": new_token()})
+        await twilio.wait_marks_heard(2)
+        call = twilio_server.context.calls[twilio.call_sid]
+        assert call.describe()["barge_in"] is True
+        subject = f"voicebus.calls.{twilio.call_sid}.say"
+        body = json.dumps({"text": LONG, "barge_in": False}).encode()
+        assert json.loads((await nc.request(subject, body, timeout=5)).data) == {"ok": True}
+        count = len(twilio.events("media"))
+        await twilio.wait_for(lambda: len(twilio.events("media")) > count + 10)
+        await twilio.speak(speech[:15])
+        await twilio.dtmf("*")
+        await asyncio.sleep(0.2)
+        assert not twilio.events("clear") and call.speaking
+        assert call.describe()["barge_in"] is False
+        # The next say turns it on again (over HTTP this time): * now interrupts.
+        async with httpx2.AsyncClient(base_url=f"http://127.0.0.1:{twilio_server.port}") as client:
+            body = {"text": "One more thing.", "barge_in": True}
+            response = await client.post(f"/twilio/calls/{twilio.call_sid}/say", json=body)
+            assert response.status_code == 200 and response.json()["call"]["barge_in"] is True
+        await twilio.dtmf("*")
+        await twilio.wait_for(lambda: bool(twilio.events("clear")), 5)

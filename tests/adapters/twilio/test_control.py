@@ -17,11 +17,14 @@ from hub.client import HubClient
 from tests.adapters.twilio.support import (
     BusWatch,
     FakeTwilio,
+    engine_cancelled,
     mulaw_to_pcm,
     new_token,
     running_adapter,
     twilio_settings,
+    wait_engine_cancelled,
 )
+from tests.conftest import EngineProcess
 from tests.helpers import STORY, assert_is_speech
 
 LONG = " ".join(STORY)
@@ -94,8 +97,13 @@ async def test_api_keys_guard_the_control_routes(hub: HubClient) -> None:
 
 @pytest.mark.parametrize("how", ["http", "bus", "stop", "socket"])
 async def test_a_hang_up_mid_speech_stops_the_engine(
-    twilio_server: TwilioAdapter, nc: Client, how: str
+    twilio_server: TwilioAdapter,
+    nc: Client,
+    hub: HubClient,
+    piper_engine: EngineProcess,
+    how: str,
 ) -> None:
+    instance = piper_engine.instance()
     cancels, events = BusWatch(), BusWatch()
     await nc.subscribe("voicebus.cancel.*", cb=cancels.handler)
     await nc.flush()  # the server has our subscription before the call starts
@@ -107,6 +115,7 @@ async def test_a_hang_up_mid_speech_stops_the_engine(
         await twilio_server.context.calls[twilio.call_sid].say(LONG)
         count = len(twilio.events("media"))
         await twilio.wait_for(lambda: len(twilio.events("media")) > count)
+        before = await engine_cancelled(hub, instance)
         if how == "http":
             assert (await client.post(f"/twilio/calls/{twilio.call_sid}/hangup")).status_code == 200
         elif how == "bus":
@@ -118,8 +127,28 @@ async def test_a_hang_up_mid_speech_stops_the_engine(
         await asyncio.wait_for(twilio.closed.wait(), 5)
         await twilio.wait_for(lambda: "stopped" in events.kinds(), 5)
         assert cancels.messages, "the engine was not told to stop"
+        await wait_engine_cancelled(hub, instance, before)  # and it did stop
         assert twilio.call_sid not in twilio_server.context.calls
         assert events.json()[-1]["heard"] == ["u1-s1", "u1-s2"]
+
+
+async def test_the_voice_setting_takes_effect(
+    hub: HubClient, nc: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """VOICEBUS_TWILIO_VOICE is the voice of the calls: set to a voice no engine has, the
+    greeting is an error event naming it (with the default voice it is spoken)."""
+    monkeypatch.setenv("VOICEBUS_TWILIO_VOICE", "voice-from-env")
+    events = BusWatch()
+    async with running_adapter(twilio_settings(), hub) as adapter:
+        assert adapter.settings.voice == "voice-from-env"
+        async with FakeTwilio(adapter.port) as twilio:
+            await nc.subscribe(f"voicebus.calls.{twilio.call_sid}.events", cb=events.handler)
+            await nc.flush()  # the server has our subscription before the call starts
+            await twilio.start({"token": new_token()})
+            await twilio.wait_for(lambda: "error" in events.kinds(), 10)
+            assert not twilio.events("media")
+    [error] = [event for event in events.json() if event["event"] == "error"]
+    assert "voice-from-env" in error["message"]
 
 
 async def test_a_voice_that_does_not_exist_is_an_error_event_not_the_end(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from typing import Any
 
 import pytest
@@ -47,6 +48,29 @@ async def test_a_bad_token_closes_the_socket(twilio_server: TwilioAdapter, token
         assert twilio.call_sid not in twilio_server.context.calls
 
 
+@pytest.mark.parametrize(
+    "media_format",
+    [
+        {"encoding": "audio/x-l16", "sampleRate": 8000, "channels": 1},
+        {"encoding": "audio/x-mulaw", "sampleRate": 16000, "channels": 1},
+        {"encoding": "audio/x-mulaw", "sampleRate": 8000, "channels": 2},
+        "audio/x-mulaw",
+        None,
+    ],
+)
+async def test_a_media_format_other_than_mulaw_8000_mono_is_refused_clearly(
+    twilio_server: TwilioAdapter, caplog: pytest.LogCaptureFixture, media_format: Any
+) -> None:
+    async with FakeTwilio(twilio_server.port) as twilio:
+        await twilio.start({"token": new_token()}, media_format)  # None: no mediaFormat
+        await asyncio.wait_for(twilio.closed.wait(), 5)
+        assert not twilio.events("media")
+        assert twilio.close_code == 1008
+        assert twilio.close_reason == "unsupported mediaFormat: audio/x-mulaw 8000 Hz mono only"
+    assert "unsupported mediaFormat" in caplog.text
+    assert [r.levelname for r in caplog.records if "mediaFormat" in r.getMessage()] == ["WARNING"]
+
+
 async def test_a_reused_token_closes_the_socket(twilio_server: TwilioAdapter) -> None:
     token = new_token()
     async with FakeTwilio(twilio_server.port) as first:
@@ -60,8 +84,9 @@ async def test_a_reused_token_closes_the_socket(twilio_server: TwilioAdapter) ->
 
 
 async def test_malformed_and_binary_frames_do_not_end_the_call(
-    twilio_server: TwilioAdapter,
+    twilio_server: TwilioAdapter, caplog: pytest.LogCaptureFixture
 ) -> None:
+    caplog.set_level(logging.WARNING, logger="adapters.twilio")
     async with FakeTwilio(twilio_server.port) as twilio:
         await twilio.raw(b"\x00\x01binary")
         await twilio.raw("not json")
@@ -77,3 +102,12 @@ async def test_malformed_and_binary_frames_do_not_end_the_call(
         await twilio.stop()
         await asyncio.wait_for(twilio.closed.wait(), 5)
         assert twilio.call_sid not in twilio_server.context.calls
+    # Each ignored frame left a warning saying why (and nothing of its content).
+    ignored = [r.getMessage() for r in caplog.records if "ignored" in r.getMessage()]
+    assert all(r.levelno == logging.WARNING for r in caplog.records if "ignored" in r.msg)
+    assert sum("binary frame" in line for line in ignored) == 2, ignored
+    assert sum("frame is not JSON" in line for line in ignored) == 1, ignored
+    assert sum("not a known Media Streams event" in line for line in ignored) == 2, ignored
+    assert sum(f"call {twilio.call_sid}: ignored" in line for line in ignored) == 2, ignored
+    assert any("without its 'media' object" in line for line in ignored)
+    assert any("without a valid base64 payload" in line for line in ignored)

@@ -17,8 +17,15 @@ import pytest
 
 from adapters.twilio.app import TwilioAdapter
 from adapters.twilio.outbound import OutboundError, place_call
+from hub.client import HubClient
 from tests.adapters.twilio.rest_mock import TwilioRestMock
-from tests.adapters.twilio.support import ACCOUNT_SID, AUTH_TOKEN, FakeTwilio, twilio_settings
+from tests.adapters.twilio.support import (
+    ACCOUNT_SID,
+    AUTH_TOKEN,
+    FakeTwilio,
+    caller_speech,
+    twilio_settings,
+)
 from tests.helpers import assert_is_speech, free_port
 
 TEXT = "Your parcel arrives tomorrow morning."
@@ -94,25 +101,74 @@ async def test_unreachable_twilio_is_clear_and_no_secret_is_logged(
     assert ACCOUNT_SID not in caplog.text and AUTH_TOKEN not in caplog.text
 
 
+def cli_env(rest: TwilioRestMock, **extra: str) -> dict[str, str]:
+    return {
+        **os.environ,
+        "VOICEBUS_TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+        "VOICEBUS_TWILIO_ACCOUNT_SID": ACCOUNT_SID,
+        "VOICEBUS_TWILIO_PUBLIC_URL": "https://voice.example.com",
+        "VOICEBUS_TWILIO_FROM_NUMBER": "+15550009999",
+        "VOICEBUS_TWILIO_API_BASE": rest.url,
+        **extra,
+    }
+
+
+def voicebus_call(env: dict[str, str], *options: str) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", "hub.cli", "call", "+15551234567", TEXT, *options]
+    return subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
+
+
 def test_voicebus_call_command() -> None:
     with TwilioRestMock() as rest:
-        env = {
-            **os.environ,
-            "VOICEBUS_TWILIO_AUTH_TOKEN": AUTH_TOKEN,
-            "VOICEBUS_TWILIO_ACCOUNT_SID": ACCOUNT_SID,
-            "VOICEBUS_TWILIO_PUBLIC_URL": "https://voice.example.com",
-            "VOICEBUS_TWILIO_FROM_NUMBER": "+15550009999",
-            "VOICEBUS_TWILIO_API_BASE": rest.url,
-        }
-        command = [sys.executable, "-m", "hub.cli", "call", "+15551234567", TEXT, "--stay"]
-        done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
+        env = cli_env(rest)
+        done = voicebus_call(env, "--stay")
         assert done.returncode == 0, done.stderr
         assert re.fullmatch(r"CA[0-9a-f]{32}\n", done.stdout)
         assert parameters(rest.requests[0].form["Twiml"])["hangup"] == "false"
         del env["VOICEBUS_TWILIO_FROM_NUMBER"]
-        failed = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
+        failed = voicebus_call(env, "--stay")
         assert failed.returncode != 0 and "from_number" in failed.stderr
         assert "Traceback" not in failed.stderr and AUTH_TOKEN not in failed.stderr
+
+
+def test_voicebus_call_voice_and_barge_in_options() -> None:
+    with TwilioRestMock() as rest:
+        env = cli_env(rest, VOICEBUS_TWILIO_VOICE="voice-from-env")
+        for options in [(), ("--voice", "voice-from-cli", "--no-barge-in"), ("--barge-in",)]:
+            done = voicebus_call(env, *options)
+            assert done.returncode == 0, done.stderr
+    sent = [parameters(request.form["Twiml"]) for request in rest.requests]
+    assert [(p["voice"], p["barge_in"]) for p in sent] == [
+        ("voice-from-env", "true"),  # VOICEBUS_TWILIO_VOICE and the barge_in setting
+        ("voice-from-cli", "false"),
+        ("voice-from-env", "true"),
+    ]
+    with TwilioRestMock() as rest:
+        done = voicebus_call(cli_env(rest, VOICEBUS_TWILIO_BARGE_IN="false"))
+        assert done.returncode == 0, done.stderr
+        assert parameters(rest.requests[0].form["Twiml"])["barge_in"] == "false"
+
+
+@pytest.mark.parametrize("barge_in", [True, False])
+async def test_an_outbound_call_with_barge_in_on_or_off(
+    twilio_server: TwilioAdapter, hub: HubClient, barge_in: bool
+) -> None:
+    speech = await caller_speech(hub, "Hold on, stop talking please.")
+    with TwilioRestMock() as rest:
+        settings = outbound_settings(rest)
+        await asyncio.to_thread(place_call, settings, "+15551234567", TEXT, barge_in=barge_in)
+    params = parameters(rest.requests[0].form["Twiml"])
+    assert params["barge_in"] == str(barge_in).lower()
+    async with FakeTwilio(twilio_server.port) as twilio:
+        await twilio.start(params)
+        await twilio.wait_for(lambda: len(twilio.events("media")) > 10)
+        await twilio.speak(speech[:15])
+        await asyncio.wait_for(twilio.closed.wait(), 30)  # hung up once done either way
+        if barge_in:
+            assert twilio.events("clear") and not twilio.playback.pending_marks
+        else:
+            assert not twilio.events("clear")
+            assert twilio.echoed == ["u1-s1"]  # the whole text played
 
 
 async def test_an_outbound_call_that_cannot_speak_still_hangs_up(

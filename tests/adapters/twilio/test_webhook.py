@@ -8,6 +8,7 @@ import httpx2
 from twilio.request_validator import RequestValidator
 
 from adapters.twilio.app import TwilioAdapter
+from adapters.twilio.outbound import call_twiml
 from hub.client import HubClient
 from tests.adapters.twilio.support import AUTH_TOKEN, PUBLIC_URL, running_adapter, twilio_settings
 
@@ -71,3 +72,15 @@ async def test_behind_a_trusted_proxy(hub: HubClient) -> None:
     async with running_adapter(twilio_settings(), hub) as untrusting:
         response = await post(untrusting.port, sign(url, FORM), **proxy)
         assert response.status_code == 403
+
+
+async def test_a_public_url_with_a_path_prefix_keeps_it_in_the_stream_url(hub: HubClient) -> None:
+    """A proxy serving the adapter under ``/vb``: Twilio must be sent to ``/vb/twilio/media``,
+    the same URL outbound calls use."""
+    settings = twilio_settings(public_url="https://voice.example.com/vb/")
+    async with running_adapter(settings, hub) as adapter:
+        response = await post(adapter.port, sign("https://voice.example.com/vb/twilio/voice", FORM))
+        assert response.status_code == 200, response.text
+    stream = 'url="wss://voice.example.com/vb/twilio/media"'
+    assert stream in response.text
+    assert stream in call_twiml(settings, "Hello.", None, hangup=True)
