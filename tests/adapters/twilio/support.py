@@ -308,3 +308,15 @@ def line_noise(count: int, seed: int = 7) -> list[bytes]:
     codes = rng.integers(0xE0, 0x100, size=count * FRAME) ^ rng.choice([0, 0x80], count * FRAME)
     data = codes.astype(np.uint8).tobytes()
     return [data[i : i + FRAME] for i in range(0, len(data), FRAME)]
+
+
+async def wait_engine_idle(hub: HubClient, instance: str, timeout: float = 10.0) -> None:
+    """Wait until the worker ``instance`` has nothing running or queued."""
+    deadline = time.monotonic() + timeout
+    while True:
+        workers = await hub.refresh()
+        worker = next(worker for worker in workers if worker.instance == instance)
+        if worker.in_flight == 0 and worker.queued == 0:
+            return
+        assert time.monotonic() < deadline, f"the engine is still busy: {worker.in_flight} running"
+        await asyncio.sleep(0.2)

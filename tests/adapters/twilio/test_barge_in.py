@@ -54,12 +54,12 @@ async def test_caller_speech_clears_and_stops_the_engine(
     async with FakeTwilio(twilio_server.port) as twilio:
         await nc.subscribe(f"voicebus.calls.{twilio.call_sid}.events", cb=events.handler)
         await nc.flush()  # the server has our subscription before the call starts
+        before = await engine_cancelled(hub, instance)  # before the say: asking takes time
         begin = await _call_saying_long_text(twilio_server, twilio)
         call = twilio_server.context.calls[twilio.call_sid]
         # Barge in while Twilio still plays the long text's first sentence, whose mark is
         # already sent: the clear must make Twilio echo it, and it must not count as heard.
         await twilio.wait_for(lambda: bool(_marks_sent(twilio, "u2-")))
-        before = await engine_cancelled(hub, instance)
         first_speech = await twilio.speak(speech[:10])
         await twilio.wait_for(lambda: bool(twilio.events("clear")), 5)
         clear = twilio.events("clear")[0]

@@ -27,7 +27,7 @@ from tests.adapters.twilio.support import (
 from tests.conftest import EngineProcess
 from tests.helpers import STORY, assert_is_speech
 
-LONG = " ".join(STORY)
+LONG = " ".join(STORY * 3)  # still being made when the call is hung up
 
 
 def http(port: int, **headers: str) -> httpx2.AsyncClient:
@@ -112,10 +112,11 @@ async def test_a_hang_up_mid_speech_stops_the_engine(
         await nc.flush()  # the server has our subscription before the call starts
         await twilio.start({"token": new_token()})
         await twilio.wait_marks_heard(2)
+        # Counted before the say: asking takes up to a second, in which a short text ends.
+        before = await engine_cancelled(hub, instance)
         await twilio_server.context.calls[twilio.call_sid].say(LONG)
         count = len(twilio.events("media"))
         await twilio.wait_for(lambda: len(twilio.events("media")) > count)
-        before = await engine_cancelled(hub, instance)
         if how == "http":
             assert (await client.post(f"/twilio/calls/{twilio.call_sid}/hangup")).status_code == 200
         elif how == "bus":
