@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -21,10 +22,12 @@ from wyoming.tts import Synthesize
 from adapters.wyoming.server import WyomingAdapter
 from adapters.wyoming.settings import WyomingSettings
 from hub.client import HubClient
+from hub.client.conversion import StreamConversion
 from hub.contract.schemas import SynthesisRequest
 from hub.process.natsserver import NatsServer
 from tests.adapters.openai.support import RunningAdapter, adapter_settings, running_adapter
 from tests.conftest import DEFAULT_VOICE, EngineProcess, client_settings
+from tests.helpers import story
 
 SECRET = "UnicodeEncodeError: 'utf-8' codec can't encode SECRET-7f3a"
 BUS_DOWN = "the message bus is unreachable"
@@ -90,6 +93,32 @@ async def test_an_unexpected_failure_shows_no_exception_text(
         # Nothing is left broken: the next request is spoken.
         good = await rest_answer(rest, "Working again.", response_format="pcm")
         assert good.status_code == 200 and len(good.content) > 22_050  # over half a second
+
+
+async def test_a_stream_that_fails_midway_ends_with_a_generic_error_event(
+    hub: HubClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After the first audio, an unexpected failure (here the stream's audio conversion)
+    ends the SSE stream with an ``error`` event that carries no exception text."""
+    convert = StreamConversion.convert
+    calls = 0
+
+    async def failing(self: StreamConversion, pcm: bytes, rate: int) -> list[bytes]:
+        nonlocal calls
+        calls += 1
+        if calls > 3:
+            raise ValueError(SECRET)
+        return await convert(self, pcm, rate)
+
+    async with both_adapters(hub) as (rest, _):
+        monkeypatch.setattr(StreamConversion, "convert", failing)
+        response = await rest_answer(rest, story(3), stream_format="sse")
+        monkeypatch.undo()
+    assert response.status_code == 200
+    events = [json.loads(line[6:]) for line in response.text.splitlines() if line]
+    assert events[0]["type"] == "speech.audio.delta"
+    assert events[-1]["type"] == "error", events[-1]
+    assert events[-1]["error"]["code"] == "internal" and "SECRET" not in response.text
 
 
 # ---- a lost bus ----------------------------------------------------------------------------
