@@ -5,10 +5,8 @@ the process holding it."""
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import socket
-import time
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
@@ -24,28 +22,14 @@ from adapters.wyoming.server import WyomingAdapter
 from adapters.wyoming.settings import WyomingSettings
 from hub.client import HubClient
 from hub.process.ports import PortTakenError
+from tests.adapters.openai.test_http_guard import exchange
 from tests.adapters.twilio.support import running_adapter, twilio_settings
-
-
-async def exchange(port: int, data: bytes, wait: float = 30) -> tuple[int, dict, float]:
-    """Send raw bytes, read until the server closes: (status, JSON body, seconds taken)."""
-    began = time.monotonic()
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    try:
-        writer.write(data)
-        await writer.drain()
-        answer = await asyncio.wait_for(reader.read(), wait)
-    finally:
-        writer.close()
-    head, _, body = answer.partition(b"\r\n\r\n")
-    assert b"content-type: application/json" in head.lower(), head
-    return int(head.split(b" ", 2)[1]), json.loads(body), time.monotonic() - began
 
 
 async def test_a_half_sent_request_to_the_twilio_adapter_gets_408_json(hub: HubClient) -> None:
     async with running_adapter(twilio_settings(), hub) as adapter:
         half = b"POST /twilio/voice HTTP/1.1\r\nHost: x\r\nX-Twilio-Sig"
-        status, body, took = await exchange(adapter.port, half)
+        status, body, took = await exchange(adapter.port, half, wait=30)
         assert status == 408 and body["error"]["code"] == "request_timeout", body
         assert HttpLimits().header_timeout <= took < HttpLimits().header_timeout + 3
 
