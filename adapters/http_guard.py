@@ -88,6 +88,8 @@ class GuardedH11Protocol(H11Protocol):
         if self.transport.is_closing():
             self._disarm()
         elif state is h11.IDLE:
+            if self._waiting_for != "headers":
+                self._disarm()  # a body deadline of the request before
             self._arm("headers")  # part of the next request's headers: they get their deadline
         elif state is h11.SEND_BODY and self.limits.body_timeout is not None:
             self._disarm()
