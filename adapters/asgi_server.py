@@ -1,9 +1,11 @@
 """An ASGI app served by uvicorn until a stop event: what every HTTP adapter needs.
 
-uvicorn installs no signal handlers here (whoever owns the process owns the signals), a bind
-or start-up failure (uvicorn's ``SystemExit``) becomes an ``OSError`` in words, so the
-supervisor logs one line and retries, and ``started``/``port`` tell when and where it
-listens (``port=0`` picks a free one).
+Every HTTP adapter is served with the guards of ``adapters/http_guard.py`` (header and body
+deadlines, a connection cap, JSON for malformed HTTP). uvicorn installs no signal handlers
+here (whoever owns the process owns the signals), a bind or start-up failure (uvicorn's
+``SystemExit``) becomes an ``OSError`` in words (a taken port names the process holding
+it), so the supervisor logs one line and retries, and ``started``/``port`` tell when and
+where it listens (``port=0`` picks a free one).
 """
 
 from __future__ import annotations
@@ -15,7 +17,12 @@ from collections.abc import Iterator
 
 import uvicorn
 
+from adapters.http_guard import HttpLimits, guarded_protocol
+from hub.process.ports import ensure_free
+
 _LOGGER = logging.getLogger(__name__)
+
+_PORT_HINT = "stop it, or set another port for the adapter (its 'port' setting)"
 
 
 class _Server(uvicorn.Server):
@@ -25,7 +32,8 @@ class _Server(uvicorn.Server):
 
 
 class AsgiServer:
-    def __init__(self, config: uvicorn.Config, name: str) -> None:
+    def __init__(self, config: uvicorn.Config, name: str, limits: HttpLimits | None = None) -> None:
+        config.http = guarded_protocol(limits or HttpLimits())
         self.config = config
         self.name = name
         self.started = asyncio.Event()
@@ -40,6 +48,7 @@ class AsgiServer:
 
     async def serve(self, stop: asyncio.Event) -> None:
         """Serve until ``stop`` is set (then shut down gracefully) or the server fails."""
+        self._check_port()
         server = _Server(self.config)
         self._server = server
         serving = asyncio.create_task(self._run(server), name=f"{self.name} server")
@@ -58,10 +67,15 @@ class AsgiServer:
         try:
             await server.serve()
         except SystemExit as exit_:
-            raise OSError(
-                f"{self.name} could not start on {self.config.host}:{self.config.port} "
-                "(port in use? see the log above)"
-            ) from exit_
+            self._check_port()  # taken meanwhile
+            host, port = self.config.host, self.config.port
+            message = f"{self.name} could not start on {host}:{port} (see the log above)"
+            raise OSError(message) from exit_
+
+    def _check_port(self) -> None:
+        """A taken port is one line naming what holds it (an IPv6 host is left to uvicorn)."""
+        if ":" not in self.config.host:
+            ensure_free(self.config.host, self.config.port, self.name, _PORT_HINT)
 
     async def _announce(self, server: _Server) -> None:
         while not server.started:

@@ -18,6 +18,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from adapters.asgi_server import AsgiServer
+from adapters.http_guard import HttpLimits
 from adapters.openai import (
     api_docs,
     api_keys,
@@ -35,7 +36,6 @@ from adapters.openai import (
     web_page,
 )
 from adapters.openai.context import AdapterContext
-from adapters.openai.http_guard import guarded_protocol
 from adapters.openai.limits import BodyLimitMiddleware
 from adapters.openai.metrics import HttpMetricsMiddleware
 from adapters.openai.settings import OpenAISettings
@@ -139,9 +139,10 @@ class OpenAIAdapter:
             log_config=None,  # keep the process's logging setup
             timeout_graceful_shutdown=settings.shutdown_timeout,
             lifespan="on",
-            http=guarded_protocol(settings.header_timeout, settings.max_connections),
         )
-        self._http = AsgiServer(config, "OpenAI adapter")
+        # BodyLimitMiddleware bounds the body (its time and size) inside the app.
+        limits = HttpLimits(settings.header_timeout, None, settings.max_connections)
+        self._http = AsgiServer(config, "OpenAI adapter", limits)
 
     @property
     def port(self) -> int:

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from adapters.openai.errors import ApiError, engine_unavailable
+from adapters.openai.errors import ApiError, engine_unavailable, from_voicebus
 from adapters.openai.settings import OpenAISettings
 from hub.client import HubClient
+from hub.client.call_policy import bus_unreachable
 from hub.contract.errors import VoicebusError
 
 
@@ -80,7 +81,9 @@ class Catalog:
 
     def _unavailable(self, engine: str | None, what: str) -> ApiError | None:
         """503 when no engine (of ``engine``) serves any voice at all, else None; it says
-        whether the workers are there but paused, or not there at all."""
+        whether the bus is unreachable, or the workers are paused, or not there at all."""
+        if not self.hub.connected:  # discovery dropped every worker: say why
+            return from_voicebus(bus_unreachable(), self.settings.retry_after)
         if any(engine is None or r.engine == engine for r in self.hub.voices()):
             return None
         paused = sorted({w.engine for w in self.hub.workers() if engine in (None, w.engine)})

@@ -90,9 +90,9 @@ class _Pump:
             await self._queue.put(None)
         except VoicebusError as error:
             await self._queue.put(error)
-        except Exception as error:  # a bug: say so on the stream, never hang
-            _LOGGER.exception("reading the hub stream failed")
-            await self._queue.put(InternalError(f"reading the hub stream failed: {error}"))
+        except Exception as error:  # a bug: say so on the stream (the detail only in the log)
+            _LOGGER.error("reading the hub stream failed", exc_info=error)
+            await self._queue.put(InternalError("the audio stream failed unexpectedly"))
 
     async def next(self) -> bytes | None:
         if self._done:

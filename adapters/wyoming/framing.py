@@ -73,9 +73,12 @@ async def _read_header_line(reader: asyncio.StreamReader) -> bytes | None:
 def _json_object(raw: bytes, what: str) -> dict[str, Any]:
     try:
         value = json.loads(raw)
-    except ValueError:  # JSONDecodeError and UnicodeDecodeError
-        shown = raw[:60].decode("utf-8", "replace").strip()
-        raise ProtocolError(f"{what} is not JSON: {shown!r}") from None
+    except json.JSONDecodeError as error:  # said in words: the client's bytes are not echoed
+        raise ProtocolError(
+            f"{what} is not JSON ({error.msg.lower()} at byte {error.pos})"
+        ) from None
+    except ValueError:  # UnicodeDecodeError
+        raise ProtocolError(f"{what} is not JSON (it is not UTF-8 text)") from None
     if not isinstance(value, dict):
         raise ProtocolError(f"{what} is not a JSON object")
     return value
@@ -86,7 +89,7 @@ def _length(header: dict[str, Any], key: str, limit: int) -> int:
     if value is None:
         return 0
     if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= limit:
-        raise ProtocolError(f"'{key}' must be an integer from 0 to {limit}, got {value!r}")
+        raise ProtocolError(f"'{key}' must be an integer from 0 to {limit}")
     return value
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import functools
 import logging
 from typing import Any
@@ -18,6 +19,7 @@ from wyoming.server import AsyncTcpServer
 from adapters.wyoming.handler import WyomingContext, WyomingHandler
 from adapters.wyoming.settings import WyomingSettings
 from hub.client import HubClient
+from hub.process.ports import PortTakenError, ensure_free
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -63,7 +65,10 @@ class WyomingAdapter:
     async def start(self) -> None:
         server = _TcpServer(self.settings.host, self.settings.port)
         context = WyomingContext(hub=self.hub, settings=self.settings)
-        await server.start(functools.partial(WyomingHandler, context))
+        try:
+            await server.start(functools.partial(WyomingHandler, context))
+        except OSError as error:
+            raise _in_words(error, self.settings) from None
         self._server = server
         _LOGGER.info("Wyoming adapter listening on %s:%d", self.settings.host, self.port)
         if self.settings.zeroconf:
@@ -92,6 +97,18 @@ class WyomingAdapter:
 
     async def __aexit__(self, *exc_info: object) -> None:
         await self.close()
+
+
+def _in_words(error: OSError, settings: WyomingSettings) -> OSError:
+    """A taken port as one line naming what holds it; other errors as they are."""
+    if error.errno != errno.EADDRINUSE:
+        return error
+    hint = "stop it, or set another port (VOICEBUS_WYOMING_PORT)"
+    try:
+        ensure_free("" if ":" in settings.host else settings.host, settings.port, "Wyoming", hint)
+    except PortTakenError as taken:
+        return taken
+    return PortTakenError(f"the Wyoming port {settings.port} is already taken; {hint}")
 
 
 async def _announce(settings: WyomingSettings, port: int) -> Any:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from wyoming.tts import SynthesizeVoice
 
 from hub.client import HubClient, VoiceRoute
+from hub.client.call_policy import bus_unreachable
 from hub.contract.errors import VoiceNotFoundError
 
 _LOGGER = logging.getLogger(__name__)
@@ -28,7 +29,17 @@ class VoiceChoice:
 
 async def choose_voice(hub: HubClient, wanted: SynthesizeVoice | None) -> VoiceChoice:
     """The route (and speaker) for a request's ``voice``; raises VoiceNotFoundError only
-    when the default voice is not available either."""
+    when the default voice is not available either (the bus being unreachable, when that
+    is why)."""
+    try:
+        return await _choose(hub, wanted)
+    except VoiceNotFoundError:
+        if not hub.connected:  # discovery dropped every worker: say why
+            raise bus_unreachable() from None
+        raise
+
+
+async def _choose(hub: HubClient, wanted: SynthesizeVoice | None) -> VoiceChoice:
     name = wanted.name if wanted else None
     language = wanted.language if wanted else None
     if name:

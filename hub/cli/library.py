@@ -13,11 +13,10 @@ from typing import Any, TypeVar
 
 import click
 
+from hub.cli.common import NATS_HELP, one_line_errors
 from hub.store.library import ClonedVoiceMeta, LibrarySettings, VoiceLibrary
 
 T = TypeVar("T")
-
-_NATS_HELP = "NATS server URL (env VOICEBUS_NATS_URL)."
 
 
 def _settings(nats_url: str | None) -> LibrarySettings:
@@ -25,9 +24,9 @@ def _settings(nats_url: str | None) -> LibrarySettings:
 
 
 def _with_library(nats_url: str | None, action: Callable[[VoiceLibrary], Awaitable[T]]) -> T:
-    """Connect, open the library, run ``action``; typed errors become one clear line."""
+    """Connect, open the library, run ``action`` (each command's ``one_line_errors`` turns
+    typed errors into one clear line)."""
     from hub.bus import connect
-    from hub.contract.errors import VoicebusError
 
     async def run() -> T:
         settings = _settings(nats_url)
@@ -38,16 +37,11 @@ def _with_library(nats_url: str | None, action: Callable[[VoiceLibrary], Awaitab
         finally:
             await nc.drain()
 
-    try:
-        return asyncio.run(run())
-    except (VoicebusError, ConnectionError) as error:
-        code = getattr(error, "code", None)
-        prefix = f"error ({code}): " if code else "error: "
-        raise click.ClickException(prefix + str(error)) from None
+    return asyncio.run(run())
 
 
 def _nats_option(func: Callable[..., Any]) -> Callable[..., Any]:
-    return click.option("--nats-url", help=_NATS_HELP)(func)
+    return click.option("--nats-url", help=NATS_HELP)(func)
 
 
 def _describe(meta: ClonedVoiceMeta) -> str:
@@ -57,6 +51,7 @@ def _describe(meta: ClonedVoiceMeta) -> str:
 
 
 @click.command("add")
+@one_line_errors
 @click.argument("name")
 @click.argument("clip", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--transcript", help="What is said in the clip (helps some engines).")
@@ -72,6 +67,7 @@ def add_command(
 
 
 @click.command("rename")
+@one_line_errors
 @click.argument("old")
 @click.argument("new")
 @_nats_option
@@ -82,6 +78,7 @@ def rename_command(old: str, new: str, nats_url: str | None) -> None:
 
 
 @click.command("delete")
+@one_line_errors
 @click.argument("name")
 @_nats_option
 def delete_command(name: str, nats_url: str | None) -> None:
@@ -91,6 +88,7 @@ def delete_command(name: str, nats_url: str | None) -> None:
 
 
 @click.command("clones")
+@one_line_errors
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @_nats_option
 def clones_command(as_json: bool, nats_url: str | None) -> None:

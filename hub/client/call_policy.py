@@ -28,6 +28,14 @@ class BusUnreachableError(EngineUnavailableError):
     """The connection to NATS is down (a restart, a network cut): nobody can answer."""
 
 
+def bus_unreachable() -> BusUnreachableError:
+    """The one error every adapter gives while the hub client is not connected to NATS."""
+    return BusUnreachableError(
+        "the message bus is unreachable",
+        "check that nats-server is running; voicebus reconnects by itself",
+    )
+
+
 FALLBACK_CODES = frozenset(
     {
         ErrorCode.ENGINE_UNAVAILABLE,

@@ -22,10 +22,10 @@ from nats.aio.msg import Msg
 from nats.aio.subscription import Subscription
 
 from hub.client.call_policy import (
-    BusUnreachableError,
     CallOptions,
     NoWorkersError,
     WorkerLostError,
+    bus_unreachable,
 )
 from hub.contract.errors import SynthesisTimeoutError
 from hub.contract.schemas import SynthesisRequest
@@ -88,10 +88,7 @@ async def next_reply(
             if remaining <= timeout:
                 continue  # the deadline, not the silence, ended the wait
             if not nc.is_connected:
-                raise BusUnreachableError(
-                    "the message bus is unreachable",
-                    "check that nats-server is running; voicebus reconnects by itself",
-                ) from None
+                raise bus_unreachable() from None
             raise WorkerLostError(
                 f"engine {engine} went silent for {timeout:.1f} s",
                 "its worker may have died; check the engine logs",

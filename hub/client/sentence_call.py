@@ -178,8 +178,8 @@ class SentenceCall:
                 self._fail(error)
                 return
             except Exception as error:  # a bug or a broken connection: say so, never hang
-                _LOGGER.exception("synthesis call failed")
-                self._fail(InternalError(f"synthesis call failed: {error}"))
+                _LOGGER.error("synthesis call %s failed", self.request.request_id, exc_info=error)
+                self._fail(InternalError("synthesis failed unexpectedly; the hub's log says why"))
                 return
 
     async def _run_route(self) -> None:

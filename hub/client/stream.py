@@ -14,16 +14,17 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Callable
 from concurrent.futures import Executor
 from typing import Any
 
 from hub.audio import AudioSpec, OutputFormat
+from hub.client.admission import voice_that_reads
 from hub.client.call_policy import CallOptions
 from hub.client.conversion import StreamConversion
 from hub.client.discovery import VoiceRoute
 from hub.client.source import SentenceAudio, SentenceSource
-from hub.client.speakable import speakable
+from hub.client.speakable import FragmentCleaner
 from hub.client.text import SentenceBuffer, cut_first_piece
 from hub.contract.errors import TextTooLongError
 from hub.contract.schemas import StreamEnd, SynthesisRequest
@@ -43,6 +44,7 @@ class SynthesisStream:
         requested_engine: str | None = None,
         output: AudioSpec | None = None,
         executor: Executor | None = None,
+        live_voices: Callable[[], list[VoiceRoute]] | None = None,
     ) -> None:
         self.source = source
         """Makes the sentences (a cache's per-stream view says what it found)."""
@@ -56,7 +58,11 @@ class SynthesisStream:
         self._template = template
         self._max_in_flight = max_in_flight
         self._max_text_chars = max_text_chars
+        self._cleaner = FragmentCleaner()
+        self._head = ""  # the cleaned text until the first sentence is complete
         self._buffer = SentenceBuffer(max_sentence_chars)
+        self._live_voices = live_voices or (lambda: self.routes)
+        """Voices to name when the first sentence is in a script this voice cannot read."""
         self.sentences: list[str] = []
         self.stats: list[StreamEnd] = []
         self.served_by: list[str] = []
@@ -127,22 +133,37 @@ class SynthesisStream:
         self._chars += len(fragment)
         if self._chars > self._max_text_chars:
             raise TextTooLongError(f"text is longer than {self._max_text_chars} characters")
-        self._add(self._buffer.feed(speakable(fragment, fragment=True)))
+        self._add(self._buffer.feed(self._remember_head(self._cleaner.feed(fragment))))
 
     def end_input(self) -> None:
         """No more text: the rest of the buffer becomes the last sentence(s)."""
         if not self._input_closed:
-            self._add(self._buffer.flush())
+            rest = self._buffer.feed(self._remember_head(self._cleaner.flush()))
+            self._add(rest + self._buffer.flush())
             self._input_closed = True
             self._more.set()
 
     def _add(self, sentences: list[str]) -> None:
         if sentences and not self.sentences:  # a short first piece: early first audio
+            self._check_script()
             sentences = cut_first_piece(sentences[0]) + sentences[1:]
         if sentences:
             self.sentences.extend(sentences)
             self._launch_ready()
             self._more.set()
+
+    def _remember_head(self, text: str) -> str:
+        """Cleaned text passes through; until the first sentence it is kept for its check."""
+        if not self.sentences:
+            self._head += text
+        return text
+
+    def _check_script(self) -> None:
+        """Text the voice cannot read is refused, naming voices that can, once the first
+        sentence is complete: judged on all the text so far (for whole text, the text the
+        hub already judged before routing; streamed, the first sentence and a little)."""
+        head, self._head = self._head, ""
+        voice_that_reads(head, self.route, self._live_voices(), automatic=False)
 
     def _launch_ready(self) -> None:
         limit = min(len(self.sentences), self._current + self._max_in_flight)

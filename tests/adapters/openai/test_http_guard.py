@@ -23,12 +23,11 @@ async def guarded(hub: HubClient) -> AsyncIterator[RunningAdapter]:
         yield running
 
 
-async def exchange(
-    server: RunningAdapter, data: bytes, wait: float = 10
-) -> tuple[int, dict, float]:
-    """Send raw bytes, read until the server closes: (status, JSON body, seconds taken)."""
+async def exchange(port: int, data: bytes, wait: float = 10) -> tuple[int, dict, float]:
+    """Send raw bytes to ``port``, read until the server closes: (status, JSON body,
+    seconds taken); the answer must be JSON."""
     began = time.monotonic()
-    reader, writer = await asyncio.open_connection("127.0.0.1", server.adapter.port)
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
     try:
         writer.write(data)
         await writer.drain()
@@ -42,7 +41,9 @@ async def exchange(
 
 
 async def test_headers_that_never_finish_get_408(guarded: RunningAdapter) -> None:
-    status, body, took = await exchange(guarded, b"POST /v1/audio/speech HTTP/1.1\r\nHost: x\r\n")
+    status, body, took = await exchange(
+        guarded.adapter.port, b"POST /v1/audio/speech HTTP/1.1\r\nHost: x\r\n"
+    )
     assert status == 408 and body["error"]["code"] == "request_timeout"
     assert TIMEOUT <= took < TIMEOUT + 2
 
@@ -52,14 +53,14 @@ async def test_a_body_shorter_than_its_length_gets_408(guarded: RunningAdapter) 
         b"POST /v1/audio/speech HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
         b"Connection: close\r\nContent-Length: 900000\r\n\r\n" + b'{"model": "tts-1"'
     )
-    status, body, took = await exchange(guarded, request)
+    status, body, took = await exchange(guarded.adapter.port, request)
     assert status == 408 and body["error"]["code"] == "request_timeout"
     assert "stopped arriving" in body["error"]["message"]
     assert took < TIMEOUT + 2
 
 
 async def test_malformed_http_gets_json_400(guarded: RunningAdapter) -> None:
-    status, body, _ = await exchange(guarded, b"THIS IS NOT HTTP\r\n\r\n")
+    status, body, _ = await exchange(guarded.adapter.port, b"THIS IS NOT HTTP\r\n\r\n")
     assert status == 400
     assert body["error"] == {
         "message": "Malformed HTTP request: it could not be parsed.",
@@ -109,7 +110,9 @@ async def test_connections_over_the_cap_get_503_and_are_closed(hub: HubClient) -
     async with running_adapter(settings, hub) as server:
         held = [await asyncio.open_connection("127.0.0.1", server.adapter.port) for _ in range(3)]
         try:
-            status, body, took = await exchange(server, b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+            status, body, took = await exchange(
+                server.adapter.port, b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n"
+            )
             assert status == 503 and body["error"]["code"] == "too_many_connections"
             assert took < 1
         finally:

@@ -86,6 +86,23 @@ async def test_malformed_frames_raise_instead_of_looking_like_eof(raw: bytes, me
         await read_event(reader_of(raw))
 
 
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"this secret is not json\n",
+        b"\xff\xfe secret garbage\n",
+        b'{"type": "x", "payload_length": "secret"}\n',
+        b'{"type": "x", "data_length": 6}\nsecret',
+    ],
+    ids=["garbage", "not-utf8", "string-length", "data-not-json"],
+)
+async def test_errors_say_what_is_wrong_without_echoing_the_bytes(raw: bytes) -> None:
+    with pytest.raises(ProtocolError) as raised:
+        await read_event(reader_of(raw))
+    text = str(raised.value)
+    assert "secret" not in text and "\\x" not in text and "b'" not in text, text
+
+
 async def test_header_longer_than_the_stream_limit() -> None:
     reader = asyncio.StreamReader(limit=1024)
     reader.feed_data(b'{"type": "' + b"x" * 2000 + b'"}\n')

@@ -370,6 +370,8 @@ async def test_bad_requests_get_an_error_event_then_close(
         assert reply.error is not None and reply.error.code == code, reply.types
         assert "Error(" not in reply.error.text and "Traceback" not in reply.error.text
         assert await client.read_event() is None  # closed
+    reply = await one_shot(adapter, "Still here.")  # the server serves the next request
+    reply.assert_one_response(streamed=False)
 
 
 async def test_missing_text_is_named_not_a_python_repr(adapter: WyomingAdapter) -> None:

@@ -67,6 +67,14 @@ def test_say_errors_are_one_clear_line(
     assert "Traceback" not in no_nats.stderr
 
 
+def test_voice_library_commands_without_nats_say_one_line() -> None:
+    """One "Error:" and the reason, not "Error: error: ..." (click adds its own prefix)."""
+    for command in (["clones"], ["delete", "somebody"], ["rename", "a", "b"]):
+        result = voicebus("voices", *command, "--nats-url", "nats://127.0.0.1:1", check=False)
+        assert result.returncode == 1, result
+        assert result.stderr == "Error: cannot reach NATS at nats://127.0.0.1:1: no answer\n"
+
+
 def test_help_lists_every_command() -> None:
     result = voicebus("--help")
     for command in ("up", "engine", "adapter", "say", "voices", "engines"):

@@ -7,7 +7,8 @@ import pytest
 
 from hub.client import HubClient
 from hub.client.scripts import foreign_script, script_of
-from hub.client.speakable import speakable
+from hub.client.speakable import MAX_HELD_CHARS, FragmentCleaner, speakable
+from hub.client.text import split_sentences
 from hub.contract.errors import InvalidRequestError
 from tests.conftest import DEFAULT_VOICE
 from tests.helpers import assert_is_speech, collect
@@ -35,6 +36,39 @@ CASES = [
 def test_speakable(text: str, spoken: str) -> None:
     assert speakable(text) == spoken
     assert speakable(spoken) == spoken  # idempotent
+
+
+def cleaned(fragments: list[str]) -> str:
+    cleaner = FragmentCleaner()
+    return "".join(cleaner.feed(fragment) for fragment in fragments) + cleaner.flush()
+
+
+@pytest.mark.parametrize(("text", "spoken"), CASES)
+def test_streamed_text_cut_anywhere_is_cleaned_like_whole_text(text: str, spoken: str) -> None:
+    """A tag, an escape sequence or a line break cut between two fragments is held back
+    until it is complete, so every cut gives the sentences of the whole text."""
+    for cut in range(1, len(text)):
+        assert split_sentences(cleaned([text[:cut], text[cut:]])) == split_sentences(spoken), cut
+    assert split_sentences(cleaned(list(text))) == split_sentences(spoken)  # a char at a time
+
+
+@pytest.mark.parametrize(
+    ("fragments", "spoken"),
+    [
+        (["Hi <bre", "ak time='1s'/> there."], "Hi, there."),
+        (["Red \x1b[3", "1malert\x1b", "[0m now."], "Red alert now."),
+        (["<speak>Tom ", "&amp; Jerry.</speak>"], "Tom & Jerry."),  # markup once, markup on
+        (["a <", " b, 3<", "4."], "a < b, 3<4."),
+    ],
+)
+def test_streamed_fragments(fragments: list[str], spoken: str) -> None:
+    assert " ".join(cleaned(fragments).split()) == spoken
+
+
+def test_what_never_closes_is_not_held_forever() -> None:
+    cleaner = FragmentCleaner()
+    assert cleaner.feed("Hello <there") == "Hello"
+    assert cleaner.feed(" x" * MAX_HELD_CHARS).startswith(" <there x")  # not a tag after all
 
 
 def test_fragments_keep_the_spaces_between_them() -> None:
@@ -90,6 +124,26 @@ async def test_text_the_voice_cannot_read_is_refused(hub: HubClient) -> None:
     )
     with pytest.raises(InvalidRequestError, match="cannot read"):
         await hub.open(CHINESE)  # automatic, but no voice can
+
+
+async def test_streamed_text_the_voice_cannot_read_is_refused_at_its_first_sentence(
+    hub: HubClient,
+) -> None:
+    stream = await hub.open(None, DEFAULT_VOICE)
+    async with stream:
+        stream.feed(CHINESE[:3])  # no sentence yet
+        with pytest.raises(InvalidRequestError, match="mostly Han script"):
+            stream.feed(CHINESE[3:])
+        assert stream.sentences == []  # nothing went to the engine
+
+
+async def test_streamed_text_mostly_readable_is_spoken(hub: HubClient) -> None:
+    """Judged like whole text: a foreign name in a sentence of English is fine."""
+    stream = await hub.open(None, DEFAULT_VOICE)
+    async with stream:
+        stream.feed("Meet me at 東京 station at ten. ")
+        stream.end_input()
+        assert len(await collect(stream)) > 22_050
 
 
 async def test_nothing_speakable_is_empty(hub: HubClient) -> None:
