@@ -4,6 +4,7 @@ encryption; since March 2026 Discord closes voice connections without it, code 4
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import logging
 from typing import Any
@@ -16,6 +17,8 @@ _LOGGER = logging.getLogger(__name__)
 
 DAVE_REQUIRED = 4017
 CONNECT_TIMEOUT = 20.0
+RECONNECT_WAIT = 30.0
+"""How long a voice connection that discord.py is reconnecting is waited for."""
 
 
 def voice_support() -> str | None:
@@ -80,3 +83,22 @@ def explain_close(code: int | None) -> str:
         return "Discord refused my voice connection (it requires end-to-end encryption)."
     _LOGGER.warning("voice connection closed by Discord with code %s", code)
     return f"Discord closed my voice connection (code {code}); try again."
+
+
+async def wait_connected(voice: Any, timeout: float = RECONNECT_WAIT) -> bool:
+    """Wait while discord.py reconnects ``voice``; True once it is connected, False when it
+    is gone (no longer the guild's voice client) or still down after ``timeout``."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not voice.is_connected():
+        if not still_registered(voice) or loop.time() >= deadline:
+            return False
+        await asyncio.sleep(0.1)
+    return True
+
+
+def still_registered(voice: Any) -> bool:
+    """Whether discord.py still keeps ``voice`` as its guild's voice client (it does while it
+    reconnects after a drop; a disconnect from outside removes it)."""
+    guild = getattr(getattr(voice, "channel", None), "guild", None)
+    return guild is not None and guild.voice_client is voice

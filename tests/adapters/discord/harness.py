@@ -20,14 +20,47 @@ _IDS = itertools.count(9000)
 
 
 class ConnectedVoice(RecordingVoice):
-    def __init__(self, loop: asyncio.AbstractEventLoop, channel: Any) -> None:
+    """A voice client as discord.py keeps it: registered as the guild's ``voice_client``
+    until it disconnects, and told the bot's own VOICE_STATE_UPDATEs, which it handles as
+    ``VoiceConnectionState.voice_state_update`` does."""
+
+    timeout = 10.0
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, channel: Any, state: Any) -> None:
         super().__init__(loop)
         self.channel = channel
         self.moves: list[Any] = []
+        self._state = state
+        self._expecting_disconnect = False
+        state._add_voice_client(channel.guild.id, self)
 
     async def move_to(self, channel: Any) -> None:
         self.moves.append(channel)
         self.channel = channel
+
+    def drop(self) -> None:
+        """The voice websocket dropped: discord.py's poller calls ``disconnect(cleanup=False)``
+        (it leaves the channel on the gateway, expecting the channel-null update) and then
+        reconnects; the client stays registered and its player waits."""
+        self.connected = False
+        self._expecting_disconnect = True
+
+    async def on_voice_state_update(self, data: dict[str, Any]) -> None:
+        if data["channel_id"] is None:
+            if self._expecting_disconnect:
+                self._expecting_disconnect = False
+            else:  # from outside: discord.py disconnects, stops the player, cleans up
+                await self.disconnect(force=True)
+        elif not self.disconnected:
+            self.connected = True  # the reconnection completed
+
+    async def on_voice_server_update(self, data: dict[str, Any]) -> None:
+        return None
+
+    async def disconnect(self, *, force: bool = False) -> None:
+        self.stop()
+        await super().disconnect(force=force)
+        self._state._remove_voice_client(self.channel.guild.id)
 
 
 class BotHarness:
@@ -58,8 +91,11 @@ class BotHarness:
         return self.adapter.client._connection
 
     async def _connect(self, channel: Any) -> ConnectedVoice:
-        voice = ConnectedVoice(asyncio.get_running_loop(), channel)
+        if self.state._get_voice_client(channel.guild.id):  # as VoiceChannel.connect does
+            raise discord.ClientException("Already connected to a voice channel.")
+        voice = ConnectedVoice(asyncio.get_running_loop(), channel, self.state)
         self.voices.append(voice)
+        self.voice_update(fake.BOT_ID, channel.id, guild=channel.guild.id)  # as the gateway does
         return voice
 
     def command(
@@ -79,6 +115,19 @@ class BotHarness:
             interaction(interaction_id, name, self.state, user, guild, channel, kind, options)
         )
         return interaction_id
+
+    def voice_update(self, user: int, channel: int | None, *, guild: int = fake.GUILD_ID) -> None:
+        """A VOICE_STATE_UPDATE: ``user`` is now in ``channel`` (None: in no channel)."""
+        found = self.state._get_guild(guild).get_member(user)
+        roles = [r.id for r in found.roles[1:]]
+        self.state.parsers["VOICE_STATE_UPDATE"](
+            {
+                **fake.voice_state(user, channel or 0),
+                "channel_id": None if channel is None else str(channel),
+                "guild_id": str(guild),
+                "member": fake.member(user, found.name, roles, nick=found.nick, bot=found.bot),
+            }
+        )
 
     def post(self, content: str, *, user: int = fake.ANN, channel: int, **extra: Any) -> None:
         """A MESSAGE_CREATE in ``channel`` of the test guild."""

@@ -169,22 +169,6 @@ async def test_autoread_reads_each_author_and_skips_what_it_should(start_bot: An
     assert len(history) == 2
 
 
-async def test_leaves_when_the_channel_empties(start_bot: Any) -> None:
-    bot = await start_bot()
-    assert await bot.api.final_text(bot.command("join")) == "Joined Lounge."
-    payload = fake.voice_state(fake.ANN, LOUNGE)
-    bot.state.parsers["VOICE_STATE_UPDATE"](
-        {
-            **payload,
-            "channel_id": None,
-            "guild_id": str(GUILD),
-            "member": fake.member(fake.ANN, "ann", [fake.MODS_ROLE], nick="Annie"),
-        }
-    )
-    await bot.api.wait_for(lambda: bot.voices[0].disconnected, 5)
-    assert GUILD not in bot.ctx.voices
-
-
 def test_the_token_is_a_secret() -> None:
     settings = DiscordSettings(token="s3cret")
     assert "s3cret" not in repr(settings) and "s3cret" not in str(settings.model_dump())
