@@ -48,12 +48,17 @@ class BotContext:
             )
         return self.players[guild_id]
 
-    async def admit(self, guild: discord.Guild | None, member: Any) -> GuildConfig:
-        """The guild's settings, once the guild and the member may use the bot."""
+    async def admit(
+        self, guild: discord.Guild | None, member: Any, *, speaking: bool = True
+    ) -> GuildConfig:
+        """The guild's settings, once the guild and the member may use the bot. The guild's
+        required role is for making it speak (``speaking``), not for changing settings, so
+        a manager without it can still change or clear it."""
         guild_id = check_guild(guild.id if guild else None, self.settings.allowed_guilds)
         config = await self.store.guild(guild_id)
         roles = [role.id for role in getattr(member, "roles", [])]
-        check_roles(roles, self.settings.allowed_roles, config.required_role)
+        required = config.required_role if speaking else None
+        check_roles(roles, self.settings.allowed_roles, required)
         return config
 
     def check_voice(self, name: str | None) -> None:

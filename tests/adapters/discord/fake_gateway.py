@@ -1,6 +1,7 @@
 """A local fake of Discord's gateway websocket, speaking its wire format (JSON text frames):
 HELLO (op 10), IDENTIFY (op 2) recorded, READY and GUILD_CREATE dispatched (op 0), every
-heartbeat (op 1) acknowledged (op 11), voice state updates (op 4) recorded. ``refuse`` closes
+heartbeat (op 1) acknowledged (op 11), voice state updates (op 4) recorded and, with
+``voice_endpoint``, answered as Discord does (VOICE_STATE_UPDATE, VOICE_SERVER_UPDATE). ``refuse`` closes
 the socket after IDENTIFY with a close code instead (4014: disallowed intents).
 
 discord.py's ``Client`` connects to ``DiscordWebSocket.DEFAULT_GATEWAY`` (only
@@ -36,6 +37,8 @@ class FakeGateway:
     acks: int = 0
     voice_states: list[dict[str, Any]] = field(default_factory=list)
     ready: asyncio.Event = field(default_factory=asyncio.Event)
+    voice_endpoint: str | None = None
+    """Answer a voice join with VOICE_STATE_UPDATE and VOICE_SERVER_UPDATE (this endpoint)."""
     _socket: web.WebSocketResponse | None = None
     _seq: int = 0
 
@@ -68,6 +71,7 @@ class FakeGateway:
             await self._ready()
         elif op == VOICE_STATE:
             self.voice_states.append(data)
+            await self._voice_state(data)
 
     async def _ready(self) -> None:
         await self.dispatch(
@@ -84,6 +88,30 @@ class FakeGateway:
         for guild in self.guilds:
             await self.dispatch("GUILD_CREATE", guild)
         self.ready.set()
+
+    async def _voice_state(self, data: dict[str, Any]) -> None:
+        """What Discord answers a bot joining (or leaving) a voice channel with."""
+        if self.voice_endpoint is None:
+            return
+        guild_id = str(data["guild_id"])  # Discord's snowflakes are strings on the wire
+        channel_id = None if data["channel_id"] is None else str(data["channel_id"])
+        state = {
+            "guild_id": guild_id,
+            "channel_id": channel_id,
+            "user_id": self.me["id"],
+            "session_id": "fake-voice-session",
+            "deaf": False,
+            "mute": False,
+            "self_deaf": data.get("self_deaf", False),
+            "self_mute": data.get("self_mute", False),
+            "self_video": False,
+            "suppress": False,
+            "request_to_speak_timestamp": None,
+        }
+        await self.dispatch("VOICE_STATE_UPDATE", state)
+        if channel_id is not None:
+            server = {"token": "voice-token", "guild_id": guild_id, "endpoint": self.voice_endpoint}
+            await self.dispatch("VOICE_SERVER_UPDATE", server)
 
     async def dispatch(self, event: str, data: dict[str, Any]) -> None:
         """Send one gateway event (op 0) to the bot."""

@@ -69,11 +69,17 @@ class BotHarness:
         self.settings = DiscordSettings(token=fake.TOKEN, api_base=discord_api.url, **settings)
         self.adapter = DiscordAdapter(self.settings, hub)
         self.voices: list[ConnectedVoice] = []
+        self.roster: Roster = {}
+        """Every member of the guilds, as the payloads had them (discord.py caches only the
+        members in voice without the members intent; Discord sends the others' member data
+        with each message and interaction)."""
 
     async def start(self, *guilds: dict[str, Any]) -> BotHarness:
         await self.adapter.start()
         self.ctx.connect = self._connect
         for payload in guilds or (fake.guild(),):
+            for raw in payload["members"]:
+                self.roster[int(payload["id"]), int(raw["user"]["id"])] = raw
             self.state.parsers["GUILD_CREATE"](payload)
         return self
 
@@ -112,7 +118,9 @@ class BotHarness:
         """Send an INTERACTION_CREATE for ``/name option=value ...``; returns its id."""
         interaction_id = next(_IDS)
         self.state.parsers["INTERACTION_CREATE"](
-            interaction(interaction_id, name, self.state, user, guild, channel, kind, options)
+            interaction(
+                interaction_id, name, self.state, user, guild, channel, kind, options, self.roster
+            )
         )
         return interaction_id
 
@@ -132,8 +140,7 @@ class BotHarness:
     def post(self, content: str, *, user: int = fake.ANN, channel: int, **extra: Any) -> None:
         """A MESSAGE_CREATE in ``channel`` of the test guild."""
         data = fake.message(next(_IDS), channel, user, content, guild_id=str(fake.GUILD_ID))
-        guild = self.state._get_guild(fake.GUILD_ID)
-        found = guild.get_member(user) if guild else None
+        found = member_of(self.state, fake.GUILD_ID, user, self.roster)
         if found is not None:
             data["member"] = {
                 **fake.member(user, found.name, [r.id for r in found.roles[1:]], nick=found.nick)
@@ -145,6 +152,19 @@ class BotHarness:
 
 
 _TYPES = {str: 3, int: 4, bool: 5, float: 10}
+Roster = dict[tuple[int, int], dict[str, Any]]
+
+
+def member_of(state: Any, guild_id: int, user_id: int, roster: Roster) -> discord.Member | None:
+    """The member as discord.py has it cached, else as Discord would send it."""
+    guild = state._get_guild(guild_id)
+    if guild is None:
+        return None
+    found = guild.get_member(user_id)
+    raw = roster.get((guild_id, user_id))
+    if found is None and raw is not None:
+        found = discord.Member(data=raw, guild=guild, state=state)  # type: ignore[arg-type]
+    return found
 
 
 def interaction(
@@ -156,9 +176,10 @@ def interaction(
     channel: int | None,
     kind: int,
     options: dict[str, Any],
+    roster: Roster | None = None,
 ) -> dict[str, Any]:
     guild = state._get_guild(guild_id)
-    found: discord.Member | None = guild.get_member(user_id) if guild else None
+    found = member_of(state, guild_id, user_id, roster or {})
     roles = [str(r.id) for r in found.roles[1:]] if found else []
     perms = found.guild_permissions.value if found else 0
     raw_options = []

@@ -7,6 +7,8 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
 
 import discord
 import pytest
@@ -16,6 +18,7 @@ from adapters.discord.settings import DiscordSettings
 from hub.client import HubClient
 from tests.adapters.discord import fake_discord as fake
 from tests.adapters.discord.fake_gateway import MESSAGE_CONTENT
+from tests.adapters.discord.fake_voice import FakeVoiceServer, make_certificate, trust
 from tests.adapters.discord.harness import interaction
 
 
@@ -84,3 +87,43 @@ async def test_gateway_bot_is_answered(discord_api: fake.FakeDiscord) -> None:
         assert (shards, url) == (1, discord_api.gateway.url)
     finally:
         await client.close()
+
+
+@pytest.fixture
+async def refusing_voice(
+    tmp_path: Path, discord_api: fake.FakeDiscord
+) -> AsyncIterator[FakeVoiceServer]:
+    cert, key = make_certificate(tmp_path)
+    trust(cert)
+    server = await FakeVoiceServer().start(cert, key)
+    discord_api.gateway.voice_endpoint = server.endpoint
+    yield server
+    await server.close()
+
+
+async def test_join_through_the_real_voice_connect_explains_a_4017(
+    refusing_voice: FakeVoiceServer,
+    serving: DiscordAdapter,
+    discord_api: fake.FakeDiscord,
+    caplog: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """discord.py's own VoiceClient: op 4 on the gateway, VOICE_STATE/SERVER_UPDATE back,
+    the voice websocket over TLS, IDENTIFY with DAVE, closed with 4017, retried, refused."""
+    monkeypatch.setattr("adapters.discord.voice.CONNECT_TIMEOUT", 5.0)  # one or two retries
+    gateway = discord_api.gateway
+    await asyncio.wait_for(gateway.ready.wait(), 15)
+    client = serving.client
+    assert client is not None
+    await discord_api.wait_for(lambda: client.get_guild(fake.GUILD_ID))
+    payload = interaction(9991, "join", client._connection, fake.ANN, fake.GUILD_ID, None, 2, {})
+    await gateway.dispatch("INTERACTION_CREATE", payload)
+    answer = await discord_api.final_text(9991, timeout=30)
+    assert answer == "Discord refused my voice connection (it requires end-to-end encryption)."
+    assert refusing_voice.identifies, "discord.py reached the voice websocket"
+    assert refusing_voice.identifies[0]["max_dave_protocol_version"] >= 1, "DAVE was offered"
+    assert "4017 (DAVE end-to-end encryption required)" in caplog.text
+    joins = [s for s in gateway.voice_states if s["channel_id"] is not None]
+    assert joins and int(joins[0]["channel_id"]) == fake.LOUNGE + fake.GUILD_ID
+    guild = client.get_guild(fake.GUILD_ID)
+    assert guild is not None and guild.voice_client is None, "the failed client is cleaned up"
