@@ -1,8 +1,9 @@
 """A local fake of Discord's gateway websocket, speaking its wire format (JSON text frames):
 HELLO (op 10), IDENTIFY (op 2) recorded, READY and GUILD_CREATE dispatched (op 0), every
 heartbeat (op 1) acknowledged (op 11), voice state updates (op 4) recorded and, with
-``voice_endpoint``, answered as Discord does (VOICE_STATE_UPDATE, VOICE_SERVER_UPDATE). ``refuse`` closes
-the socket after IDENTIFY with a close code instead (4014: disallowed intents).
+``voice_endpoint``, answered as Discord does (VOICE_STATE_UPDATE, VOICE_SERVER_UPDATE).
+``refuse`` closes the socket after IDENTIFY with a close code instead (4014: disallowed
+intents).
 
 discord.py's ``Client`` connects to ``DiscordWebSocket.DEFAULT_GATEWAY`` (only
 ``AutoShardedClient`` asks ``GET /gateway/bot``); the adapter's ``gateway_url`` setting points

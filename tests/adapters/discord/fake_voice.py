@@ -21,10 +21,21 @@ IDENTIFY = 0
 def make_certificate(folder: Path) -> tuple[Path, Path]:
     """A self-signed certificate for IP 127.0.0.1 (openssl): (certificate, key)."""
     cert, key = folder / "voice.crt", folder / "voice.key"
+    subject = ["-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"]
+    files = ["-keyout", str(key), "-out", str(cert)]
     subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"]
-        + ["-keyout", str(key), "-out", str(cert), "-subj", "/CN=127.0.0.1"]
-        + ["-addext", "subjectAltName=IP:127.0.0.1"],
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            *subject,
+            *files,
+        ],
         check=True,
         capture_output=True,
     )
