@@ -106,11 +106,10 @@ async def test_join_through_the_real_voice_connect_explains_a_4017(
     serving: DiscordAdapter,
     discord_api: fake.FakeDiscord,
     caplog: Any,
-    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """discord.py's own VoiceClient: op 4 on the gateway, VOICE_STATE/SERVER_UPDATE back,
-    the voice websocket over TLS, IDENTIFY with DAVE, closed with 4017, retried, refused."""
-    monkeypatch.setattr("adapters.discord.voice.CONNECT_TIMEOUT", 5.0)  # one or two retries
+    the voice websocket over TLS, IDENTIFY with DAVE, closed with 4017: refused at once, not
+    after discord.py's retries (20 s of them)."""
     gateway = discord_api.gateway
     await asyncio.wait_for(gateway.ready.wait(), 15)
     client = serving.client
@@ -118,9 +117,9 @@ async def test_join_through_the_real_voice_connect_explains_a_4017(
     await discord_api.wait_for(lambda: client.get_guild(fake.GUILD_ID))
     payload = interaction(9991, "join", client._connection, fake.ANN, fake.GUILD_ID, None, 2, {})
     await gateway.dispatch("INTERACTION_CREATE", payload)
-    answer = await discord_api.final_text(9991, timeout=30)
+    answer = await discord_api.final_text(9991, timeout=60)
     assert answer == "Discord refused my voice connection (it requires end-to-end encryption)."
-    assert refusing_voice.identifies, "discord.py reached the voice websocket"
+    assert len(refusing_voice.identifies) == 1, "no retries after a 4017"
     assert refusing_voice.identifies[0]["max_dave_protocol_version"] >= 1, "DAVE was offered"
     assert "4017 (DAVE end-to-end encryption required)" in caplog.text
     joins = [s for s in gateway.voice_states if s["channel_id"] is not None]
