@@ -5,14 +5,15 @@ over the gateway websocket. (A bot that cannot log in failing alone is test_star
 from __future__ import annotations
 
 import asyncio
-import json
 import os
-import subprocess
 import sys
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any
 
+import nats
+
+from hub.contract.schemas import AdapterState, AdapterStatusList
+from hub.contract.subjects import Subjects
 from tests.adapters.discord import fake_discord as fake
 from tests.adapters.discord.harness import interaction
 from tests.conftest import DEFAULT_VOICE
@@ -22,16 +23,15 @@ NO_CACHE = SimpleNamespace(_get_guild=lambda _id: None)
 """A stand-in for discord.py's state when building a payload outside the bot's process."""
 
 
-async def status(nats_url: str) -> dict[str, dict[str, Any]]:
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "hub.cli", "status", "--json", "--nats-url", nats_url,
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    out, _ = await process.communicate()
+async def adapter_states(nats_url: str) -> dict[str, AdapterState]:
+    """What the supervisor of ``voicebus up`` answers on the adapter status subject."""
+    nc = await nats.connect(nats_url)
     try:
-        return {a["adapter"]: a for a in json.loads(out)["adapters"]}
-    except (ValueError, KeyError):
-        return {}
+        reply = await nc.request(Subjects().adapter_status, b"", timeout=10)
+    finally:
+        await nc.close()
+    found = AdapterStatusList.model_validate_json(reply.data).adapters
+    return {status.adapter: status.state for status in found}
 
 
 async def voices_answer(api: fake.FakeDiscord, first_id: int) -> str:
@@ -71,8 +71,8 @@ async def test_up_with_the_discord_adapter_serves_slash_commands(
         assert identify["token"] == fake.TOKEN
         answer = await voices_answer(discord_api, 9500)
         assert f"{DEFAULT_VOICE} (piper)" in answer
-        adapters = await status(f"nats://127.0.0.1:{nats_port}")
-        assert adapters["discord"]["state"] == "running", adapters
+        states = await adapter_states(f"nats://127.0.0.1:{nats_port}")
+        assert states == {"discord": AdapterState.RUNNING}
     finally:
         process.send_signal(2)
         try:
