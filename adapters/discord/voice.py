@@ -78,6 +78,8 @@ async def connect_voice(channel: Any) -> Any:
         raise Refusal(explain_close(DAVE_REQUIRED))
     finally:
         refused.cancel()
+        if not connecting.done():  # the command itself was cancelled
+            connecting.cancel()
         logger.removeHandler(codes)
 
 

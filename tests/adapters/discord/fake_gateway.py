@@ -119,6 +119,8 @@ class FakeGateway:
         self._seq += 1
         await self._send(DISPATCH, data, event=event, seq=self._seq)
 
-    async def _send(self, op: int, data: Any, *, event: str | None = None, seq: int | None = None):  # type: ignore[no-untyped-def]
+    async def _send(
+        self, op: int, data: Any, *, event: str | None = None, seq: int | None = None
+    ) -> None:
         assert self._socket is not None
         await self._socket.send_str(json.dumps({"op": op, "d": data, "s": seq, "t": event}))
