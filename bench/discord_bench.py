@@ -10,7 +10,10 @@ The bot is the real ``DiscordAdapter`` logged in to the fake (tests/adapters/dis
 ``/say`` is an INTERACTION_CREATE payload fed to discord.py's own parser, the command runs
 as in production, and voice is the tests' recording stand-in, driven by discord.py's own
 ``AudioPlayer``. The clock stops when the source hands its first Opus packet that is not
-silence to the player. Both sides alternate, so other load falls on both alike.
+silence to the player. Both sides alternate, so other load falls on both alike. Between
+them, two rows without Discord: ``hub.open`` to its first PCM chunk, and to its first Opus
+packet in the bot's output format (the bus and the audio conversion), so the table shows
+where the time goes.
 
 Targets (issue 13): first audio at most 1.3x Piper's time for the first sentence; with two
 guilds speaking 10-sentence texts at the same moment, each guild's first audio comes before
@@ -45,6 +48,7 @@ from common import (
 )
 
 from adapters.discord.playback import Utterance
+from adapters.discord.source import OUTPUT
 from hub.client import ClientSettings, HubClient
 from tests.adapters.discord import fake_discord as fake
 from tests.adapters.discord.harness import BotHarness
@@ -54,6 +58,18 @@ FIRST = TEXTS[0][0]
 """Piper is timed on the first sentence alone: given the whole text, piper-tts phonemizes all
 of it before its first chunk, which would flatter the bot."""
 OTHER = " ".join(TEXTS[1])
+
+
+async def first_packet(hub: HubClient, text: str) -> float:
+    """Seconds from ``hub.open`` with the bot's output (20 ms Opus packets) to the first one:
+    the bus and the audio conversion, without Discord."""
+    began = time.perf_counter()
+    stream = await hub.open(text, VOICE, output=OUTPUT)
+    async with stream:
+        async for _ in stream:
+            first = time.perf_counter() - began
+            break
+    return first
 
 
 async def started(bot: BotHarness, guild: int, text: str) -> tuple[float, Utterance]:
@@ -121,11 +137,13 @@ async def run(args: argparse.Namespace) -> int:
 async def measure(bot: BotHarness, piper: object, reps: int) -> int:
     await say(bot, fake.GUILD_ID, TEXT)  # warm-up: joins, first inference
     time_piper(piper, FIRST)  # type: ignore[arg-type]
-    piper_first, bus_first, bot_first = [], [], []
+    piper_first, bus_first, opus_first, bot_first = [], [], [], []
     for _ in range(reps):
         piper_first.append(time_piper(piper, FIRST).total)  # type: ignore[arg-type]
         await sleep_briefly()
         bus_first.append((await time_stream(bot.ctx.hub, TEXT)).first)
+        await sleep_briefly()
+        opus_first.append(await first_packet(bot.ctx.hub, TEXT))
         await sleep_briefly()
         bot_first.append((await say(bot, fake.GUILD_ID, TEXT))[0])
         await sleep_briefly()
@@ -136,6 +154,8 @@ async def measure(bot: BotHarness, piper: object, reps: int) -> int:
             ["Piper in-process, the first sentence alone", ms(median(piper_first)), "1.00x"],
             ["hub.open, first PCM chunk (no Discord)", ms(median(bus_first)),
              ratio(median(bus_first) / median(piper_first))],
+            ["hub.open, first Opus packet (the bot's output, no Discord)",
+             ms(median(opus_first)), ratio(median(opus_first) / median(piper_first))],
             ["/say to first frame to discord.py", ms(median(bot_first)), ratio(one)],
         ],
     )  # fmt: skip

@@ -4,8 +4,8 @@
     await adapter.serve(stop_event)
 
 A bad token or an unreachable Discord raises from ``serve`` (the supervisor logs it and
-retries this adapter alone). ``settings.api_base`` points discord.py's REST client elsewhere
-(the tests' local fake of Discord).
+retries this adapter alone). ``settings.api_base`` and ``settings.gateway_url`` point
+discord.py's REST client and gateway websocket elsewhere (the tests' local fake of Discord).
 """
 
 from __future__ import annotations
@@ -15,7 +15,9 @@ import contextlib
 import logging
 
 import discord
+import yarl
 from discord import app_commands
+from discord.gateway import DiscordWebSocket
 
 from adapters.discord.autoread import on_message
 from adapters.discord.commands import add_voice_commands
@@ -65,6 +67,8 @@ class DiscordAdapter:
             raise StartupError("no bot token: set VOICEBUS_DISCORD_TOKEN (see docs/discord.md)")
         if self.settings.api_base:
             discord.http.Route.BASE = self.settings.api_base
+        if self.settings.gateway_url:
+            DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(self.settings.gateway_url)
         store = await SettingsStore.open(self.hub, self.settings.kv_bucket)
         client = discord.Client(intents=intents())
         self.context = ctx = BotContext(self.hub, self.settings, store)
@@ -100,8 +104,10 @@ class DiscordAdapter:
     async def close(self) -> None:
         if self.context is not None:
             for guild_id in list(self.context.voices):
+                guild = self.client.get_guild(guild_id) if self.client else None
                 with contextlib.suppress(Exception):
-                    await self.context.leave(guild_id)
+                    if guild is not None:
+                        await self.context.leave(guild)
             for player in self.context.players.values():
                 await player.close()
         if self.client is not None and not self.client.is_closed():

@@ -63,7 +63,7 @@ def add_voice_commands(tree: app_commands.CommandTree, ctx: BotContext) -> None:
     async def leave(interaction: discord.Interaction) -> None:
         guild = _guild(interaction)
         await ctx.admit(guild, interaction.user)
-        left = await ctx.leave(guild.id)
+        left = await ctx.leave(guild)
         await reply(interaction, "Left the voice channel." if left else "I am not in one.")
 
     @tree.command(name="skip", description="Skip what I am saying now (the queue goes on)")

@@ -17,7 +17,7 @@ from adapters.discord.cleaning import Names, SaidTracker, clean
 from adapters.discord.playback import GuildPlayer, QueueFullError, Utterance, VoiceLike
 from adapters.discord.settings import DiscordSettings
 from adapters.discord.store import GuildConfig, SettingsStore
-from adapters.discord.voice import connect_voice
+from adapters.discord.voice import connect_voice, wait_connected
 from hub.client import HubClient
 from hub.contract.errors import VoiceNotFoundError
 
@@ -48,12 +48,17 @@ class BotContext:
             )
         return self.players[guild_id]
 
-    async def admit(self, guild: discord.Guild | None, member: Any) -> GuildConfig:
-        """The guild's settings, once the guild and the member may use the bot."""
+    async def admit(
+        self, guild: discord.Guild | None, member: Any, *, speaking: bool = True
+    ) -> GuildConfig:
+        """The guild's settings, once the guild and the member may use the bot. The guild's
+        required role is for making it speak (``speaking``), not for changing settings, so
+        a manager without it can still change or clear it."""
         guild_id = check_guild(guild.id if guild else None, self.settings.allowed_guilds)
         config = await self.store.guild(guild_id)
         roles = [role.id for role in getattr(member, "roles", [])]
-        check_roles(roles, self.settings.allowed_roles, config.required_role)
+        required = config.required_role if speaking else None
+        check_roles(roles, self.settings.allowed_roles, required)
         return config
 
     def check_voice(self, name: str | None) -> None:
@@ -67,33 +72,63 @@ class BotContext:
             raise Refusal(f"I do not know the voice {name!r}: see /voices.") from None
 
     async def join(self, guild: discord.Guild, channel: Any) -> VoiceLike:
-        """Be in ``channel`` (connecting or moving there)."""
+        """Be in ``channel`` (connecting or moving there). discord.py's own voice client of
+        the guild is the truth: one it is reconnecting is waited for, not replaced."""
         player = self.player(guild.id)
-        current = self.voices.get(guild.id)
-        if current is not None and current.is_connected():
-            if getattr(current, "channel", None) == channel:
-                return current
-            await current.move_to(channel)  # type: ignore[attr-defined]
+        current = await self._live_voice(guild)
+        if current is not None:
+            if getattr(current, "channel", None) != channel:
+                await current.move_to(channel)  # type: ignore[attr-defined]
+            self.voices[guild.id] = player.voice = current
             return current
         me = guild.me
         if me is not None:
             allowed = channel.permissions_for(me)
-            if not (allowed.connect and allowed.speak):
+            missing = [name for name in ("connect", "speak") if not getattr(allowed, name)]
+            if missing:
+                _LOGGER.warning(
+                    "guild %s: cannot join %s, missing the %s permission(s)",
+                    guild.id,
+                    channel.id,
+                    " and ".join(name.title() for name in missing),
+                )
                 raise Refusal(f"I need the Connect and Speak permissions in {channel.name}.")
         voice = await self.connect(channel)
         self.voices[guild.id] = player.voice = voice
         return voice
 
-    async def leave(self, guild_id: int) -> bool:
-        if guild_id in self.players:
-            await self.players[guild_id].stop()
-        voice = self.voices.pop(guild_id, None)
+    async def _live_voice(self, guild: discord.Guild) -> VoiceLike | None:
+        """The guild's connected voice client, once a reconnection is over; one that does not
+        come back is disconnected so that a fresh connection can be made."""
+        voice: Any = guild.voice_client
+        if voice is None:
+            self.voices.pop(guild.id, None)
+            return None
+        if await wait_connected(voice):
+            return voice  # type: ignore[no-any-return]
+        _LOGGER.warning("guild %s: the voice connection did not come back; reconnecting", guild.id)
+        await voice.disconnect(force=True)
+        self.voices.pop(guild.id, None)
+        return None
+
+    async def leave(self, guild: discord.Guild) -> bool:
+        """Stop the queue and leave voice; False when the bot was in no voice channel."""
+        if guild.id in self.players:
+            await self.players[guild.id].stop()
+            self.players[guild.id].voice = None
+        known = self.voices.pop(guild.id, None)
+        voice: Any = guild.voice_client or known
         if voice is None:
             return False
-        if guild_id in self.players:
-            self.players[guild_id].voice = None
-        await voice.disconnect(force=True)  # type: ignore[attr-defined]
+        await voice.disconnect(force=True)
         return True
+
+    async def forget(self, guild_id: int) -> None:
+        """The voice connection ended from outside: drop it and the guild's queue."""
+        self.voices.pop(guild_id, None)
+        if guild_id in self.players:
+            await self.players[guild_id].stop()
+            self.players[guild_id].voice = None
 
     async def speak(
         self,

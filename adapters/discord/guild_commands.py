@@ -25,7 +25,7 @@ def add_guild_commands(tree: app_commands.CommandTree, ctx: BotContext) -> None:
         channel: discord.TextChannel | None = None,
     ) -> None:
         guild = _managed(interaction)
-        config = await ctx.admit(guild, interaction.user)
+        config = await ctx.admit(guild, interaction.user, speaking=False)
         target = channel or interaction.channel
         if target is None:
             raise Refusal("Name the text channel to read.")
@@ -67,7 +67,7 @@ def add_guild_commands(tree: app_commands.CommandTree, ctx: BotContext) -> None:
         speed: app_commands.Range[float, 0.5, 2.0] | None = None,
     ) -> None:
         guild = _guild(interaction)
-        config = await ctx.admit(guild, interaction.user)
+        config = await ctx.admit(guild, interaction.user, speaking=False)
         changes: dict[str, object] = {
             key: value
             for key, value in {

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from adapters.discord.source import OUTPUT, HubAudioSource, pump
+from adapters.discord.voice import wait_connected
 from hub.client import HubClient
 from hub.contract.errors import VoicebusError
 
@@ -125,7 +126,7 @@ class GuildPlayer:
 
     async def _speak(self, utterance: Utterance) -> None:
         voice = self.voice
-        if voice is None or not voice.is_connected():
+        if voice is None or not await wait_connected(voice):  # waits out a reconnection
             await _tell(utterance, "I am not in a voice channel: use /join first.")
             return
         stream = await self.hub.open(

@@ -40,4 +40,7 @@ class DiscordSettings(AdapterSettings):
     api_base: str | None = Field(
         default=None, description="Discord REST base URL (tests point it at a local fake)."
     )
+    gateway_url: str | None = Field(
+        default=None, description="Discord gateway websocket URL (tests point it at a local fake)."
+    )
     sync_commands: bool = Field(default=True, description="Sync slash commands at start-up.")

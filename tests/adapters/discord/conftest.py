@@ -6,6 +6,7 @@ from typing import Any
 
 import discord
 import pytest
+from discord.gateway import DiscordWebSocket
 
 from hub.client import HubClient
 from tests.adapters.discord.fake_discord import FakeDiscord
@@ -14,11 +15,11 @@ from tests.adapters.discord.harness import BotHarness
 
 @pytest.fixture
 async def discord_api() -> AsyncIterator[FakeDiscord]:
-    base = discord.http.Route.BASE
+    base, gateway = discord.http.Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY
     api = await FakeDiscord().start()
     yield api
     await api.close()
-    discord.http.Route.BASE = base
+    discord.http.Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY = base, gateway
 
 
 @pytest.fixture

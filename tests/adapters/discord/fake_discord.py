@@ -2,7 +2,8 @@
 
 discord.py's own HTTP client talks to it (``DiscordSettings.api_base``): log-in
 (``/users/@me``, ``/oauth2/applications/@me``), command sync, interaction callbacks and
-follow-ups, every request recorded. Gateway events are fed to discord.py's own parsers
+follow-ups, every request recorded; ``gateway`` is the local fake gateway websocket
+(``fake_gateway``). Most tests feed gateway events to discord.py's own parsers
 (``state.parsers[...]``), which is what its websocket does with them.
 """
 
@@ -16,6 +17,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
+
+from tests.adapters.discord.fake_gateway import FakeGateway
 
 TOKEN = "good-token"
 BOT_ID, APP_ID, GUILD_ID, OTHER_GUILD_ID = 100, 200, 10, 11
@@ -39,16 +42,21 @@ class FakeDiscord:
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(5000))
     _runner: web.AppRunner | None = None
     url: str = ""
+    gateway: FakeGateway = field(
+        default_factory=lambda: FakeGateway(user(BOT_ID, "voicebus", bot=True), APP_ID, [guild()])
+    )
 
     async def start(self) -> FakeDiscord:
         app = web.Application()
         app.router.add_route("*", "/api/v10/{tail:.*}", self._handle)
+        self.gateway.mount(app)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
         port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
         self.url = f"http://127.0.0.1:{port}/api/v10"
+        self.gateway.url = f"ws://127.0.0.1:{port}/gateway"
         return self
 
     async def close(self) -> None:
@@ -69,6 +77,17 @@ class FakeDiscord:
             return user(BOT_ID, "voicebus", bot=True)
         if path == "/oauth2/applications/@me":
             return application()
+        if path == "/gateway/bot":
+            return {
+                "url": self.gateway.url,
+                "shards": 1,
+                "session_start_limit": {
+                    "total": 1000,
+                    "remaining": 999,
+                    "reset_after": 0,
+                    "max_concurrency": 1,
+                },
+            }
         if path.endswith("/commands") and method == "PUT":
             return [{**c, "id": str(next(self._ids)), "application_id": str(APP_ID)} for c in body]
         if path.endswith("/callback"):

@@ -20,14 +20,47 @@ _IDS = itertools.count(9000)
 
 
 class ConnectedVoice(RecordingVoice):
-    def __init__(self, loop: asyncio.AbstractEventLoop, channel: Any) -> None:
+    """A voice client as discord.py keeps it: registered as the guild's ``voice_client``
+    until it disconnects, and told the bot's own VOICE_STATE_UPDATEs, which it handles as
+    ``VoiceConnectionState.voice_state_update`` does."""
+
+    timeout = 10.0
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, channel: Any, state: Any) -> None:
         super().__init__(loop)
         self.channel = channel
         self.moves: list[Any] = []
+        self._state = state
+        self._expecting_disconnect = False
+        state._add_voice_client(channel.guild.id, self)
 
     async def move_to(self, channel: Any) -> None:
         self.moves.append(channel)
         self.channel = channel
+
+    def drop(self) -> None:
+        """The voice websocket dropped: discord.py's poller calls ``disconnect(cleanup=False)``
+        (it leaves the channel on the gateway, expecting the channel-null update) and then
+        reconnects; the client stays registered and its player waits."""
+        self.connected = False
+        self._expecting_disconnect = True
+
+    async def on_voice_state_update(self, data: dict[str, Any]) -> None:
+        if data["channel_id"] is None:
+            if self._expecting_disconnect:
+                self._expecting_disconnect = False
+            else:  # from outside: discord.py disconnects, stops the player, cleans up
+                await self.disconnect(force=True)
+        elif not self.disconnected:
+            self.connected = True  # the reconnection completed
+
+    async def on_voice_server_update(self, data: dict[str, Any]) -> None:
+        return None
+
+    async def disconnect(self, *, force: bool = False) -> None:
+        self.stop()
+        await super().disconnect(force=force)
+        self._state._remove_voice_client(self.channel.guild.id)
 
 
 class BotHarness:
@@ -36,11 +69,17 @@ class BotHarness:
         self.settings = DiscordSettings(token=fake.TOKEN, api_base=discord_api.url, **settings)
         self.adapter = DiscordAdapter(self.settings, hub)
         self.voices: list[ConnectedVoice] = []
+        self.roster: Roster = {}
+        """Every member of the guilds, as the payloads had them (discord.py caches only the
+        members in voice without the members intent; Discord sends the others' member data
+        with each message and interaction)."""
 
     async def start(self, *guilds: dict[str, Any]) -> BotHarness:
         await self.adapter.start()
         self.ctx.connect = self._connect
         for payload in guilds or (fake.guild(),):
+            for raw in payload["members"]:
+                self.roster[int(payload["id"]), int(raw["user"]["id"])] = raw
             self.state.parsers["GUILD_CREATE"](payload)
         return self
 
@@ -58,8 +97,11 @@ class BotHarness:
         return self.adapter.client._connection
 
     async def _connect(self, channel: Any) -> ConnectedVoice:
-        voice = ConnectedVoice(asyncio.get_running_loop(), channel)
+        if self.state._get_voice_client(channel.guild.id):  # as VoiceChannel.connect does
+            raise discord.ClientException("Already connected to a voice channel.")
+        voice = ConnectedVoice(asyncio.get_running_loop(), channel, self.state)
         self.voices.append(voice)
+        self.voice_update(fake.BOT_ID, channel.id, guild=channel.guild.id)  # as the gateway does
         return voice
 
     def command(
@@ -76,15 +118,29 @@ class BotHarness:
         """Send an INTERACTION_CREATE for ``/name option=value ...``; returns its id."""
         interaction_id = next(_IDS)
         self.state.parsers["INTERACTION_CREATE"](
-            interaction(interaction_id, name, self.state, user, guild, channel, kind, options)
+            interaction(
+                interaction_id, name, self.state, user, guild, channel, kind, options, self.roster
+            )
         )
         return interaction_id
+
+    def voice_update(self, user: int, channel: int | None, *, guild: int = fake.GUILD_ID) -> None:
+        """A VOICE_STATE_UPDATE: ``user`` is now in ``channel`` (None: in no channel)."""
+        found = self.state._get_guild(guild).get_member(user)
+        roles = [r.id for r in found.roles[1:]]
+        self.state.parsers["VOICE_STATE_UPDATE"](
+            {
+                **fake.voice_state(user, channel or 0),
+                "channel_id": None if channel is None else str(channel),
+                "guild_id": str(guild),
+                "member": fake.member(user, found.name, roles, nick=found.nick, bot=found.bot),
+            }
+        )
 
     def post(self, content: str, *, user: int = fake.ANN, channel: int, **extra: Any) -> None:
         """A MESSAGE_CREATE in ``channel`` of the test guild."""
         data = fake.message(next(_IDS), channel, user, content, guild_id=str(fake.GUILD_ID))
-        guild = self.state._get_guild(fake.GUILD_ID)
-        found = guild.get_member(user) if guild else None
+        found = member_of(self.state, fake.GUILD_ID, user, self.roster)
         if found is not None:
             data["member"] = {
                 **fake.member(user, found.name, [r.id for r in found.roles[1:]], nick=found.nick)
@@ -96,6 +152,19 @@ class BotHarness:
 
 
 _TYPES = {str: 3, int: 4, bool: 5, float: 10}
+Roster = dict[tuple[int, int], dict[str, Any]]
+
+
+def member_of(state: Any, guild_id: int, user_id: int, roster: Roster) -> discord.Member | None:
+    """The member as discord.py has it cached, else as Discord would send it."""
+    guild = state._get_guild(guild_id)
+    if guild is None:
+        return None
+    found = guild.get_member(user_id)
+    raw = roster.get((guild_id, user_id))
+    if found is None and raw is not None:
+        found = discord.Member(data=raw, guild=guild, state=state)  # type: ignore[arg-type]
+    return found
 
 
 def interaction(
@@ -107,9 +176,10 @@ def interaction(
     channel: int | None,
     kind: int,
     options: dict[str, Any],
+    roster: Roster | None = None,
 ) -> dict[str, Any]:
     guild = state._get_guild(guild_id)
-    found: discord.Member | None = guild.get_member(user_id) if guild else None
+    found = member_of(state, guild_id, user_id, roster or {})
     roles = [str(r.id) for r in found.roles[1:]] if found else []
     perms = found.guild_permissions.value if found else 0
     raw_options = []

@@ -124,6 +124,55 @@ async def test_voice_autocomplete_lists_live_voices(start_bot: Any) -> None:
     assert {"name": VOICE, "value": VOICE} in answer["choices"]
 
 
+async def test_voice_autocomplete_of_the_voice_command(start_bot: Any) -> None:
+    bot = await start_bot()
+    interaction_id = bot.command("voice", kind=4, name="JOE", focused="name")
+    await bot.api.wait_for(lambda: bot.api.answers(interaction_id))
+    answer = bot.api.answers(interaction_id)[0]
+    assert answer["type"] == 8 and answer["choices"] == [{"name": VOICE, "value": VOICE}]
+    interaction_id = bot.command("voice", kind=4, name="nobody-has-this", focused="name")
+    await bot.api.wait_for(lambda: bot.api.answers(interaction_id))
+    assert bot.api.answers(interaction_id)[0]["choices"] == []
+
+
+async def test_voices_lists_every_voice_with_its_engine(start_bot: Any, hub: HubClient) -> None:
+    bot = await start_bot()
+    answer = await bot.api.final_text(bot.command("voices"))
+    expected = sorted({f"{r.voice.name} ({r.engine})" for r in hub.voices()})
+    assert answer.split("\n") == expected and f"{VOICE} (piper)" in expected
+    assert all(a.get("flags") == EPHEMERAL for a in bot.api.answers(bot.command("voices")))
+
+
+async def test_voices_without_an_engine(start_bot: Any, private_bus: Any) -> None:
+    lonely = await private_bus.client()
+    bot = await start_bot(client=lonely)
+    assert "No speech engine" in await bot.api.final_text(bot.command("voices"))
+
+
+async def test_guild_ids_sync_the_commands_to_those_guilds(
+    start_bot: Any, discord_api: Any
+) -> None:
+    await start_bot(guild_ids=[GUILD, fake.OTHER_GUILD_ID])
+    puts = [r for r in discord_api.requests if r.method == "PUT"]
+    assert [r.path for r in puts] == [
+        f"/applications/{fake.APP_ID}/guilds/{GUILD}/commands",
+        f"/applications/{fake.APP_ID}/guilds/{fake.OTHER_GUILD_ID}/commands",
+    ], "guild commands only, no global sync"
+    for put in puts:
+        assert {c["name"] for c in put.body} >= {"say", "voice", "settings", "autoread"}
+
+
+async def test_a_full_queue_is_refused(start_bot: Any) -> None:
+    bot = await start_bot(queue_size=1)
+    player = bot.ctx.player(GUILD)
+    assert await bot.api.final_text(bot.command("say", text=story(6))) == "Speaking."
+    await bot.api.wait_for(lambda: player.current is not None and player.waiting == 0)
+    assert await bot.api.final_text(bot.command("say", text="Two.")) == "Queued (1 before it)."
+    answer = await bot.api.final_text(bot.command("say", text="Three."))
+    assert answer == "Too many messages are waiting; try again soon or /stop."
+    assert player.waiting == 1 and list(player.history)[-1] == "Two."
+
+
 async def test_settings_and_voices_survive_a_restart(start_bot: Any) -> None:
     bot = await start_bot()
     await bot.api.final_text(bot.command("voice", name=VOICE))
@@ -167,22 +216,6 @@ async def test_autoread_reads_each_author_and_skips_what_it_should(start_bot: An
     bot.post("not read", channel=general)
     await asyncio.sleep(0.3)
     assert len(history) == 2
-
-
-async def test_leaves_when_the_channel_empties(start_bot: Any) -> None:
-    bot = await start_bot()
-    assert await bot.api.final_text(bot.command("join")) == "Joined Lounge."
-    payload = fake.voice_state(fake.ANN, LOUNGE)
-    bot.state.parsers["VOICE_STATE_UPDATE"](
-        {
-            **payload,
-            "channel_id": None,
-            "guild_id": str(GUILD),
-            "member": fake.member(fake.ANN, "ann", [fake.MODS_ROLE], nick="Annie"),
-        }
-    )
-    await bot.api.wait_for(lambda: bot.voices[0].disconnected, 5)
-    assert GUILD not in bot.ctx.voices
 
 
 def test_the_token_is_a_secret() -> None:

@@ -10,6 +10,7 @@ from discord.opus import OPUS_SILENCE
 from adapters.discord.playback import GuildPlayer, Utterance
 from adapters.discord.source import OUTPUT, HubAudioSource
 from hub.client import HubClient
+from hub.contract.schemas import CancelRequest, SynthesisRequest
 from tests.adapters.discord.voice_stand_in import RecordingVoice, decode, left_channel
 from tests.helpers import assert_is_speech, story
 
@@ -80,16 +81,29 @@ async def test_stall_plays_silence_and_does_not_end(hub: HubClient) -> None:
 
 
 async def test_skip_cancels_the_bus_request_and_plays_the_next(hub: HubClient) -> None:
-    cancels: list[str] = []
+    requests: dict[str, str] = {}  # request id -> sentence, as the workers were asked
+    cancelled: list[str] = []
+
+    async def on_request(msg: Any) -> None:
+        request = SynthesisRequest.model_validate_json(msg.data)
+        requests[request.request_id] = request.text
 
     async def on_cancel(msg: Any) -> None:
-        cancels.append(msg.subject)
+        cancel = CancelRequest.model_validate_json(msg.data)
+        if cancel.reason != "resent":  # the client's own hand-over from ready to synth
+            cancelled.append(cancel.request_id)
 
-    sub = await hub.nc.subscribe(hub.subjects.cancel_all, cb=on_cancel)
+    prefix = hub.subjects.prefix
+    subs = [
+        await hub.nc.subscribe(f"{prefix}.ready.*", cb=on_request),
+        await hub.nc.subscribe(f"{prefix}.synth.*", cb=on_request),
+        await hub.nc.subscribe(hub.subjects.cancel_all, cb=on_cancel),
+    ]
     voice = RecordingVoice(asyncio.get_running_loop())
     player = GuildPlayer(hub, 2)
     player.voice = voice
-    long, short = Utterance(story(8)), Utterance("Then the train slowed down.")
+    long_text = story(8)
+    long, short = Utterance(long_text), Utterance("Then the train slowed down.")
     player.enqueue(long)
     player.enqueue(short)
     await asyncio.wait_for(long.started.wait(), 20)
@@ -99,8 +113,11 @@ async def test_skip_cancels_the_bus_request_and_plays_the_next(hub: HubClient) -
     await asyncio.wait_for(long.done.wait(), 5)
     await asyncio.wait_for(short.done.wait(), 20)
     await hub.nc.flush()
-    await sub.unsubscribe()
-    assert cancels, "skip must cancel the synthesis on the bus"
+    for sub in subs:
+        await sub.unsubscribe()
+    assert cancelled, "skip must cancel the synthesis on the bus"
+    for request_id in cancelled:  # the long utterance's own requests, not the next one's
+        assert request_id in requests and requests[request_id] in long_text, request_id
     assert long.source is not None and long.source.packets < 200, "the long text was cut short"
     assert short.source is not None and short.source.packets > 20, "the next one still played"
 

@@ -15,6 +15,7 @@ import discord
 import pytest
 
 from adapters.discord.access import Refusal
+from adapters.discord.bot import DiscordAdapter, StartupError
 from adapters.discord.settings import DiscordSettings
 from adapters.discord.voice import DAVE_REQUIRED, connect_voice, explain_close, voice_support
 from hub import plugins
@@ -121,13 +122,16 @@ async def test_a_4017_handshake_becomes_a_reply_the_user_understands(caplog: Any
     assert "4017" in caplog.text
 
 
-async def test_join_without_permission_is_explained(start_bot: Any) -> None:
+async def test_join_without_permission_is_explained(start_bot: Any, caplog: Any) -> None:
     guild = fake.guild()
     guild["roles"][0]["permissions"] = str(fake.VIEW | fake.SEND)  # no Connect, no Speak
     bot = await start_bot(guild)
     answer = await bot.api.final_text(bot.command("join"))
     assert answer == "I need the Connect and Speak permissions in Lounge."
     assert not bot.voices
+    warning = next(r for r in caplog.records if "missing the" in r.getMessage())
+    assert warning.levelname == "WARNING"
+    assert "missing the Connect and Speak permission(s)" in warning.getMessage()
 
 
 async def test_the_voice_channels_own_text_chat_is_read(start_bot: Any) -> None:
@@ -140,3 +144,16 @@ async def test_the_voice_channels_own_text_chat_is_read(start_bot: Any) -> None:
     bot.post("not this one", channel=fake.GENERAL + fake.GUILD_ID)
     await asyncio.sleep(0.3)
     assert len(history) == 1
+
+
+async def test_a_davey_that_does_not_load_is_one_startup_line(
+    hub: HubClient, discord_api: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "davey", None)  # "import davey" now raises ImportError
+    settings = DiscordSettings(token=fake.TOKEN, api_base=discord_api.url, kv_bucket="dave-x")
+    with pytest.raises(StartupError) as failure:
+        await DiscordAdapter(settings, hub).start()
+    message = str(failure.value)
+    assert message.startswith("Discord voice needs davey, which did not load")
+    assert "\n" not in message and "discord extra" in message
+    assert not discord_api.requests, "it stops before logging in"

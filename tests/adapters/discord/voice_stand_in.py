@@ -28,7 +28,8 @@ class RecordingVoice:
         self.packets: list[tuple[float, bytes, bool]] = []
         """(perf_counter, payload, encode flag) of every packet sent."""
         self.player: AudioPlayer | None = None
-        self.connected = True
+        self._up = threading.Event()
+        self._up.set()
         self.disconnected = False
         self.channel: Any = None
         self._lock = threading.Lock()
@@ -39,7 +40,18 @@ class RecordingVoice:
             self.packets.append((time.perf_counter(), data, encode))
 
     def wait_until_connected(self, timeout: float | None = None) -> bool:
-        return self.connected
+        return self._up.wait(timeout)
+
+    @property
+    def connected(self) -> bool:
+        return self._up.is_set()
+
+    @connected.setter
+    def connected(self, value: bool) -> None:
+        if value:
+            self._up.set()
+        else:
+            self._up.clear()
 
     # what the bot calls
     def is_connected(self) -> bool:
