@@ -16,6 +16,7 @@ is ready. A silent worker ends in a typed error or a retry; closing a stream can
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
@@ -113,7 +114,8 @@ class HubClient(BusFacade):
                 await self.nc.drain()
             except Exception as error:  # reconnecting or already gone: just close
                 _LOGGER.debug("drain failed (%s); closing", error)
-                await self.nc.close()
+                with contextlib.suppress(Exception):  # a reset while it reconnects
+                    await self.nc.close()
 
     async def __aenter__(self) -> HubClient:
         return self
@@ -218,6 +220,7 @@ class HubClient(BusFacade):
             requested_engine=engine,
             output=output,
             executor=self._audio_pool,
+            live_voices=self.voices,
         )
         if text is not None:
             stream.feed(text)
