@@ -61,7 +61,11 @@ def scripts_of(languages: Iterable[str]) -> frozenset[str]:
 
 
 def foreign_script(text: str, languages: Iterable[str]) -> str | None:
-    """The script most of ``text``'s letters are in when the languages cannot read it."""
+    """The script most of ``text``'s letters are in when the languages cannot read it (None
+    also for a voice that declares no language: nothing is known to refuse it)."""
+    languages = list(languages)
+    if not languages:
+        return None
     counts = Counter(script for char in text if (script := script_of(char)) is not None)
     total = sum(counts.values())
     if total < MIN_LETTERS:

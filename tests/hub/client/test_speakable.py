@@ -88,6 +88,8 @@ def test_fragments_keep_the_spaces_between_them() -> None:
         ("Meet me at 東京 station at 10.", ["en_US"], None),  # mostly Latin
         ("42 + 17 = 59", ["en_US"], None),  # no letters to judge
         ("Ωμέγα", ["de_DE"], "GREEK"),
+        (CHINESE, [], None),  # a voice that declares no language is not refused
+        ("One sentence. Two sentences.", [], None),
     ],
 )
 def test_foreign_script(text: str, languages: list[str], foreign: str | None) -> None:
