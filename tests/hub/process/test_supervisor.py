@@ -17,7 +17,7 @@ import pytest
 
 from hub.process.backoff import Backoff
 from hub.process.supervisor import ManagedProcess
-from tests.hub.process.test_up_faults import alive
+from tests.hub.process.up_support import alive
 
 
 def test_the_pause_grows_and_starts_over_after_a_healthy_run() -> None:
