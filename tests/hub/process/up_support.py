@@ -49,15 +49,19 @@ class Up:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             assert self.process.poll() is None, f"voicebus up exited early\n{self.log()}"
-            try:
-                with urllib.request.urlopen(f"{self.url}/health", timeout=2) as response:
-                    engines = json.loads(response.read())["engines"]
-                if sum(engine["warm"] for engine in engines) >= workers:
-                    return
-            except OSError:
-                pass
+            if self.warm_workers() >= workers:
+                return
             time.sleep(0.3)
         raise TimeoutError(f"voicebus up did not get {workers} warm workers\n{self.log()}")
+
+    def warm_workers(self) -> int:
+        """Warm engine workers as ``/health`` reports them (0 while it cannot answer)."""
+        try:
+            with urllib.request.urlopen(f"{self.url}/health", timeout=2) as response:
+                engines = json.loads(response.read())["engines"]
+        except (OSError, ValueError, KeyError):
+            return 0
+        return sum(engine["warm"] for engine in engines)
 
     @property
     def url(self) -> str:
@@ -152,6 +156,14 @@ def one_answer(up: Up, text: str, sse: bool) -> Outcome:
         return Outcome(text, "error", detail=f"connection: {failure}")
 
 
+@dataclass
+class Recovery:
+    restarted: float | None
+    """Seconds from the fault until ``back()`` held (the killed part running again)."""
+    served: float | None
+    """Seconds from then until a new request first succeeded."""
+
+
 def under_load(
     up: Up,
     texts: list[str],
@@ -159,15 +171,15 @@ def under_load(
     after: float,
     back: Callable[[], bool] = lambda: True,
     timeout: float = 120,
-) -> tuple[list[Outcome], float | None]:
+) -> tuple[list[Outcome], Recovery]:
     """Every text at once (every second one as SSE); ``fault`` runs ``after`` seconds in.
-    Returns the outcomes (``hung`` for answers not in by ``timeout``) and the seconds from
-    the moment ``back()`` first held after the fault (the killed part running again) until a
-    new request first succeeded (None: never, within ``timeout``)."""
+    Returns the outcomes (``hung`` for answers not in by ``timeout``) and the recovery
+    (None for a step that did not happen within ``timeout``)."""
     with concurrent.futures.ThreadPoolExecutor(len(texts) + 1) as pool:
         futures = [pool.submit(one_answer, up, text, i % 2 == 1) for i, text in enumerate(texts)]
         time.sleep(after)
         fault()
+        fault_time = time.monotonic()
         back_at = pool.submit(first_time, back, timeout)
         served_at = pool.submit(first_success, up, timeout)
         done, _ = concurrent.futures.wait(futures, timeout=timeout)
@@ -176,9 +188,11 @@ def under_load(
             for future, text in zip(futures, texts, strict=True)
         ]
         back_time, served = back_at.result(), served_at.result()
-    if back_time is None or served is None:
-        return outcomes, None
-    return outcomes, max(0.0, served - back_time)
+    if back_time is None:
+        return outcomes, Recovery(None, None)
+    return outcomes, Recovery(
+        back_time - fault_time, None if served is None else max(0.0, served - back_time)
+    )
 
 
 def first_time(condition: Callable[[], bool], timeout: float) -> float | None:
