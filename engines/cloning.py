@@ -238,14 +238,6 @@ def language_code(wanted: str | None, supported: list[str], default: str) -> str
     )
 
 
-def check_speed(speed: float, engine: str) -> None:
-    if abs(speed - 1.0) > 1e-6:
-        raise InvalidRequestError(
-            f"engine {engine} cannot change the speed (asked for {speed:g})",
-            "send speed 1.0, or use a voice of an engine that supports speed (xtts, piper)",
-        )
-
-
 def find_model_dir(model_dir: Path | None, model_id: str, required: list[str]) -> Path:
     """The checkpoint directory: ``model_dir`` if given, else ``model_id``'s snapshot in the
     Hugging Face cache, read offline (nothing is ever downloaded at run time)."""

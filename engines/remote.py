@@ -62,6 +62,11 @@ class RemoteSettings(RunnerSettings):
     remote_format: Literal["pcm", "wav"] = "pcm"
     remote_sample_rate: int = Field(default=24000, description="Rate of the upstream's PCM.")
     remote_timeout: float = Field(default=30.0, gt=0, description="Connect and read timeout.")
+    remote_speed: Literal["upstream", "stretch"] = Field(
+        default="upstream",
+        description="upstream: send speed on; stretch: ask the upstream for speed 1 and let the "
+        "runner time-stretch (for upstreams that ignore speed or are not proportional).",
+    )
 
 
 class RemoteEngine:
@@ -72,6 +77,8 @@ class RemoteEngine:
 
     def __init__(self, settings: RemoteSettings) -> None:
         self.settings = settings
+        if settings.remote_speed == "stretch":  # no speed of its own: the runner stretches
+            self.capabilities = self.capabilities.model_copy(update={"speed": False})
         host = settings.remote_url.split("//", 1)[-1].split("/", 1)[0]
         self._voices = [
             VoiceInfo(
@@ -111,7 +118,7 @@ class RemoteEngine:
             "voice": request.voice,
             "voice_prompt": {"voice": request.voice},
             "language": request.language or (self.settings.remote_languages or ["en"])[0],
-            "speed": request.speed,
+            "speed": self._upstream_speed(request),
         }
         with self._post("/tts/generate", body, accept="application/json") as response:
             try:
@@ -127,11 +134,14 @@ class RemoteEngine:
             "input": request.text,
             "voice": request.voice,
             "response_format": self.settings.remote_format,
-            "speed": request.speed,
+            "speed": self._upstream_speed(request),
         }
         if request.instructions:
             body["instructions"] = request.instructions
         return self._post("/audio/speech", body, accept="application/octet-stream")
+
+    def _upstream_speed(self, request: SynthesisRequest) -> float:
+        return request.speed if self.capabilities.speed else 1.0
 
     def _post(self, path: str, body: dict[str, object], accept: str) -> HTTPResponse:
         headers = {"Content-Type": "application/json", "Accept": accept}

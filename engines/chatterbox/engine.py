@@ -29,13 +29,7 @@ except ImportError as error:  # the main venv has no torch, by design
     ) from error
 
 from engines.chatterbox.settings import ChatterboxSettings
-from engines.cloning import (
-    ConditioningCache,
-    LibraryView,
-    check_speed,
-    language_code,
-    tensor_bytes,
-)
+from engines.cloning import ConditioningCache, LibraryView, language_code, tensor_bytes
 from engines.torch_device import human_bytes, memory_bytes, resolve_device, seed_everything
 from engines.torch_device import to_pcm as float_to_pcm
 from hub.contract.errors import InvalidRequestError, VoiceNotFoundError
@@ -48,7 +42,9 @@ LANGUAGES = ["en"]
 
 
 class ChatterboxEngine:
-    """Chatterbox (English): exaggeration and cfg weight from the settings."""
+    """Chatterbox (English): exaggeration and cfg weight from the settings.
+
+    It has no speed of its own (``speed=False``): the runner time-stretches its audio."""
 
     name = "chatterbox"
     capabilities = EngineCapabilities(
@@ -162,7 +158,6 @@ class ChatterboxEngine:
     # ---- synthesis -------------------------------------------------------------------
 
     def synthesize(self, request: SynthesisRequest) -> Iterator[bytes]:
-        check_speed(request.speed, self.name)
         conds, voice_language = self._conditioning(request)
         language_code(request.language or voice_language, LANGUAGES, "en")
         with self._lock:

@@ -87,7 +87,8 @@ class Announcer:
             instance=self._id.instance,
             engine_version=self._engine.version,
             voices=self._engine.voices(),
-            capabilities=self._engine.capabilities,
+            # every worker honours speed: one without its own is time-stretched by the runner
+            capabilities=self._engine.capabilities.model_copy(update={"speed": True}),
             device=self._engine.device,
             model=str(getattr(self._engine, "model_id", "")),
             revision=str(getattr(self._engine, "revision", "")),

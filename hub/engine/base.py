@@ -20,6 +20,8 @@ class Engine(Protocol):
     """Engine name: the subject token and queue group (``piper``, ``xtts``, ...)."""
     version: str
     capabilities: EngineCapabilities
+    """``speed`` here means a speed of the engine's own: without it (``speed=False``) the runner
+    time-stretches the audio, so every worker announces ``speed`` true."""
     device: str
 
     def voices(self) -> list[VoiceInfo]:

@@ -13,25 +13,16 @@ import logging
 import os
 import socket
 import time
-from dataclasses import dataclass
 
 from nats.aio.msg import Msg
 
 from hub.client import HubClient
 from hub.contract.schemas import AdapterState, AdapterStatus, AdapterStatusList
 from hub.plugins import AdapterPlugin
+from hub.process.backoff import DEFAULT_BACKOFF, Backoff
 from hub.settings import AdapterSettings
 
 _LOGGER = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Backoff:
-    first: float = 1.0
-    factor: float = 2.0
-    ceiling: float = 30.0
-    healthy_after: float = 60.0
-    """An adapter that ran this long before failing starts over at ``first``."""
 
 
 def one_line(error: BaseException) -> str:
@@ -47,7 +38,7 @@ class SupervisedAdapter:
         plugin: AdapterPlugin,
         settings: AdapterSettings,
         hub: HubClient,
-        backoff: Backoff = Backoff(),
+        backoff: Backoff = DEFAULT_BACKOFF,
     ) -> None:
         self.plugin = plugin
         self.settings = settings

@@ -8,7 +8,9 @@ import contextlib
 import logging
 import os
 import signal
+import time
 
+from hub.process.backoff import DEFAULT_BACKOFF, Backoff
 from hub.process.lifeline import preexec
 
 _LOGGER = logging.getLogger(__name__)
@@ -18,14 +20,24 @@ STOP_TIMEOUT = 10.0
 
 
 class ManagedProcess:
-    """A child process that is restarted with backoff until ``stop()``."""
+    """A child process that is restarted with backoff until ``stop()``: the pause grows with
+    each quick crash and starts over after a healthy run (``Backoff.healthy_after``)."""
 
-    def __init__(self, name: str, argv: list[str], env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        name: str,
+        argv: list[str],
+        env: dict[str, str] | None = None,
+        backoff: Backoff = DEFAULT_BACKOFF,
+    ) -> None:
         self.name = name
         self.argv = argv
         self.env = {**os.environ, **(env or {})}
+        self.backoff = backoff
         self.process: asyncio.subprocess.Process | None = None
         self.restarts = 0
+        self.pause: float | None = None
+        """Seconds waited before the latest restart (None before the first)."""
         self._stopping = False
         self._task: asyncio.Task[None] | None = None
 
@@ -33,8 +45,8 @@ class ManagedProcess:
         self._task = asyncio.create_task(self._run(), name=f"supervise-{self.name}")
 
     async def _run(self) -> None:
-        backoff = 1.0
         while not self._stopping:
+            began = time.monotonic()
             # Own session: a terminal's Ctrl-C reaches only the supervisor, which then stops
             # children in order (engines drain before NATS goes away).
             self.process = await asyncio.create_subprocess_exec(
@@ -45,9 +57,11 @@ class ManagedProcess:
             if self._stopping:
                 return
             self.restarts += 1
-            _LOGGER.error("%s exited with code %s; restarting in %.0f s", self.name, code, backoff)
-            await asyncio.sleep(backoff)
-            backoff = min(backoff * 2, 30.0)
+            self.pause = self.backoff.pause(self.pause, time.monotonic() - began)
+            _LOGGER.error(
+                "%s exited with code %s; restarting in %.1f s", self.name, code, self.pause
+            )
+            await asyncio.sleep(self.pause)
 
     async def stop(self, timeout: float = STOP_TIMEOUT) -> None:
         self._stopping = True

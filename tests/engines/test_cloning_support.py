@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from engines.cloning import ConditioningCache, check_speed, language_code, tensor_bytes
+from engines.cloning import ConditioningCache, language_code, tensor_bytes
 from hub.contract.errors import InvalidRequestError
 
 
@@ -44,9 +44,3 @@ def test_language_codes_map_to_supported_ones() -> None:
     assert language_code("PT_br", supported, "en") == "pt"
     with pytest.raises(InvalidRequestError, match="not supported"):
         language_code("tlh", supported, "en")
-
-
-def test_speed_is_refused_with_a_reason() -> None:
-    check_speed(1.0, "chatterbox")
-    with pytest.raises(InvalidRequestError, match="cannot change the speed"):
-        check_speed(1.5, "chatterbox")

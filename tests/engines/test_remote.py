@@ -84,3 +84,23 @@ async def test_upstream_failures_are_typed(
     with pytest.raises(EngineUnavailableError) as failure:
         await collect(stream)
     assert reason in str(failure.value)
+
+
+@pytest.mark.parametrize("mode", ["upstream", "stretch"])
+async def test_remote_speed_is_proportional(
+    private_bus: PrivateBus, upstream: RunningAdapter, mode: str
+) -> None:
+    """Speed sent upstream (ours honours it), or stretched here for upstreams that ignore it."""
+    name = f"speed-{mode}"
+    start_remote(private_bus, name, upstream.base_url, KEY, VOICEBUS_REMOTE_SPEED=mode)
+    client = await private_bus.client()
+    await client.wait_for_voice("alloy", engine=name)
+    text = "The quick brown fox jumps over the lazy dog."
+
+    async def seconds(speed: float) -> float:
+        stream = await client.open(text, "alloy", engine=name, speed=speed)
+        return len(await collect(stream)) / 2 / stream.sample_rate
+
+    normal = await seconds(1.0)
+    for speed in (0.5, 2.0):
+        assert await seconds(speed) == pytest.approx(normal / speed, rel=0.10), (mode, speed)
