@@ -67,6 +67,12 @@ bench: $(STAMP) $(UV)  ## run the benchmarks (prints ratios; the wyoming one bui
 	$(BIN)/python bench/distribution_bench.py
 	$(BIN)/python bench/jobs_bench.py
 	$(BIN)/python bench/keys_bench.py
+	$(BIN)/python bench/cache_bench.py
+	$(BIN)/python bench/twilio_bench.py
+	$(BIN)/python bench/discord_bench.py
+	$(BIN)/python bench/slack_bench.py
+	$(BIN)/python bench/piper_memory.py
+	$(BIN)/python bench/fault_bench.py
 
 clean:  ## remove the virtualenvs
 	rm -rf $(VENV) $(UV_VENV) .venv-xtts .venv-chatterbox bench/.venv-wyoming-piper

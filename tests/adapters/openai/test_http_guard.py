@@ -76,7 +76,9 @@ async def test_many_half_open_connections_are_all_closed(guarded: RunningAdapter
         writer.write(b"GET /health HTTP/1.1\r\n")
         await writer.drain()
         try:
-            return await asyncio.wait_for(reader.read(), TIMEOUT + 5)
+            # Each is answered after TIMEOUT; the bound only tells "answered late under a
+            # busy suite" (seen once at 5.5 s) from "never answered", which it still catches.
+            return await asyncio.wait_for(reader.read(), TIMEOUT + 20)
         finally:
             writer.close()
 
