@@ -33,7 +33,9 @@ class _Server(uvicorn.Server):
 
 class AsgiServer:
     def __init__(self, config: uvicorn.Config, name: str, limits: HttpLimits | None = None) -> None:
-        config.http = guarded_protocol(limits or HttpLimits())
+        limits = limits or HttpLimits()
+        config.http = guarded_protocol(limits)
+        config.h11_max_incomplete_event_size = limits.max_header_bytes  # the guard answers first
         self.config = config
         self.name = name
         self.started = asyncio.Event()

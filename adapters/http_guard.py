@@ -1,10 +1,12 @@
 """The HTTP server's own guards, below every HTTP adapter's app: deadlines for a request's
-headers and for a body that stops arriving, a cap on open connections, and OpenAI-shaped
-JSON for HTTP that cannot even be parsed.
+headers and for a body that stops arriving, a cap on open connections and on the size of a
+request's headers, and OpenAI-shaped JSON for HTTP that cannot even be parsed.
 
 uvicorn waits forever for headers that never finish (50 half-sent requests held 50
 connections open), and answers malformed HTTP with a text/plain line a client cannot read;
-past ``max_connections`` a new connection gets a JSON 503 at once and is closed.
+past ``max_connections`` a new connection gets a JSON 503 at once and is closed. h11 bounds
+the headers only while they arrive in pieces, so 100 KB of headers in one read were taken;
+past ``max_header_bytes`` they get a JSON 431.
 :func:`guarded_protocol` makes uvicorn's h11 protocol class with these limits;
 ``adapters/asgi_server.py`` serves every HTTP adapter (OpenAI, Twilio, Slack) with it. An
 app with a body deadline of its own (the OpenAI adapter's
@@ -48,15 +50,17 @@ def error_bytes(status: int, reason: str, message: str, code: str) -> bytes:
 @dataclass(frozen=True)
 class HttpLimits:
     """What a connection may take: seconds for the headers, seconds a body may stall
-    (None: the app has its own deadline), and how many connections may be open at once."""
+    (None: the app has its own deadline), how many connections may be open at once, and how
+    large a request's headers may be (h11 bounds only headers that arrive in pieces)."""
 
     header_timeout: float = 10.0
     body_timeout: float | None = 30.0
     max_connections: int = 256
+    max_header_bytes: int = 32 * 1024
 
 
 LINGER_SECONDS = 2.0
-"""How long a connection answered 408 or 400 stays half-open for the client to read it."""
+"""How long a connection answered 408, 400 or 431 stays half-open for the client to read it."""
 
 
 class GuardedH11Protocol(H11Protocol):
@@ -66,7 +70,7 @@ class GuardedH11Protocol(H11Protocol):
         super().__init__(*args, **kwargs)
         self._deadline: asyncio.TimerHandle | None = None
         self._waiting_for: str | None = None  # "headers" or "body"
-        self._answered = False  # a 408 or 400 went out: the rest is discarded
+        self._answered = False  # a 408, 400 or 431 went out: the rest is discarded
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
@@ -82,7 +86,14 @@ class GuardedH11Protocol(H11Protocol):
 
     def data_received(self, data: bytes) -> None:
         if self._answered:
-            return  # answered 408 or 400 already: what still arrives is discarded
+            return  # answered 408, 400 or 431 already: what still arrives is discarded
+        if self._headers_too_large(data):
+            message = f"Request headers are larger than {self.limits.max_header_bytes} bytes."
+            self.transport.write(
+                error_bytes(431, "Request Header Fields Too Large", message, "headers_too_large")
+            )
+            self._linger_close()
+            return
         super().data_received(data)
         state = self.conn.their_state
         if self.transport.is_closing():
@@ -96,6 +107,14 @@ class GuardedH11Protocol(H11Protocol):
             self._arm("body")  # a stall, not the whole body, is bounded
         else:
             self._disarm()
+
+    def _headers_too_large(self, data: bytes) -> bool:
+        """Between requests, the headers that h11 holds plus ``data`` pass the limit."""
+        if self.conn.their_state is not h11.IDLE:
+            return False
+        pending = self.conn.trailing_data[0] + data
+        end = pending.find(b"\r\n\r\n")
+        return (end if end >= 0 else len(pending)) > self.limits.max_header_bytes
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._disarm()
@@ -138,7 +157,7 @@ class GuardedH11Protocol(H11Protocol):
         self._linger_close()
 
     def _linger_close(self) -> None:
-        """Close after the answer (408 or 400), without a reset. Closing a socket whose peer's
+        """Close after the answer (408, 400 or 431), without a reset. Closing a socket whose peer's
         bytes were not read yet sends a TCP reset, which can destroy the answer before the
         client reads it; so send FIN, keep reading (and discarding) for a moment, then
         close."""

@@ -143,23 +143,41 @@ _VALIDATION_CODES = {
 
 
 def from_validation(error: RequestValidationError) -> ApiError:
-    """The first validation problem, with ``param`` naming the offending field."""
+    """The most telling validation problem, with ``param`` naming the offending field."""
     problems = list(error.errors())
     if not problems:
         return ApiError(400, "Invalid request.", code="invalid_request")
-    first: dict[str, Any] = problems[0]
+    first = _most_telling(problems)
     location = [str(part) for part in first.get("loc", ()) if not isinstance(part, int)]
-    # ("body", "voice", "str") for a union member: the field is the first name after "body".
-    fields = [part for part in location[1:] if part not in ("str", "VoiceRef")]
+    # ("body", "voice", "constrained-str") for a union member: the field is the first name
+    # after "body"; the names of a union's branches are left out of the path.
+    fields = [part for part in location[1:] if part not in _UNION_BRANCHES]
     param = fields[0] if fields else None
+    path = ".".join(fields)
     kind = str(first.get("type", ""))
     if kind == "missing" and param:
-        message = f"Missing required parameter: '{param}'."
+        message = f"Missing required parameter: '{path}'."
     elif param:
-        message = f"Invalid value for '{param}': {first.get('msg', 'invalid')}."
+        message = f"Invalid value for '{path}': {first.get('msg', 'invalid')}."
     else:
         message = f"Invalid request body: {first.get('msg', 'invalid')}."
     return ApiError(400, message, code=_VALIDATION_CODES.get(kind, "invalid_value"), param=param)
+
+
+_UNION_BRANCHES = ("str", "constrained-str", "VoiceRef")
+
+
+def _most_telling(problems: list[dict[str, Any]]) -> dict[str, Any]:
+    """The first problem, unless a later one of the same field failed deeper inside a union
+    branch whose shape the input has: ``voice: {"name": "x"}`` lacks ``voice.id``, which says
+    more than "should be a valid string" from the string branch."""
+    first = problems[0]
+    where = tuple(first.get("loc", ()))
+    for problem in problems[1:]:
+        other = tuple(problem.get("loc", ()))
+        if other[:2] == where[:2] and len(other) > len(where):
+            return problem
+    return first
 
 
 _STATUS_CODES = {
@@ -222,6 +240,12 @@ def _rate_limited(error: RateLimitedError) -> ApiError:
     return ApiError(429, str(error), code="rate_limit_exceeded", type=kind, headers=headers)
 
 
+_UNREADABLE_BODY = (
+    "Invalid request body: it is not JSON in UTF-8 (or it nests too deeply, or a number in it "
+    "has too many digits)."
+)
+
+
 def to_api_error(exc: Exception, retry_after: int) -> ApiError:
     """Classify any exception raised while answering a request."""
     if isinstance(exc, ApiError):
@@ -232,6 +256,8 @@ def to_api_error(exc: Exception, retry_after: int) -> ApiError:
         return from_voicebus(exc, retry_after)
     if isinstance(exc, RequestValidationError):
         return from_validation(exc)
+    if isinstance(exc, HTTPException) and isinstance(exc.__cause__, ValueError | RecursionError):
+        return ApiError(400, _UNREADABLE_BODY, code="invalid_json")  # FastAPI could not decode
     if isinstance(exc, HTTPException):
         kind = SERVER_ERROR if exc.status_code >= 500 else INVALID_REQUEST
         return ApiError(

@@ -32,6 +32,7 @@ from adapters.openai.schemas import SpeechRequest
 from adapters.openai.streaming import streamed_response
 from hub.audio import CONTENT_TYPES, AudioSpec
 from hub.cache import cache_state
+from hub.client.speakable import speakable
 from hub.client.stream import SynthesisStream
 from hub.contract.errors import InvalidRequestError, VoiceNotFoundError
 from hub.contract.schemas import PriorityClass
@@ -71,7 +72,7 @@ def check_input(text: str, limit: int) -> None:
             code="string_above_max_length",
             param="input",
         )
-    if not any(char.isalnum() for char in text):
+    if not any(char.isalnum() for char in speakable(text)):  # "<break/>", "\x1b[31m": none
         raise ApiError(400, "Input has no words to speak.", code="empty_input", param="input")
 
 

@@ -35,6 +35,8 @@ def parse_event(cls: type[E], event: Event) -> E:
     data = event.data
     if data.get("voice", {}) is None:
         data = {key: value for key, value in data.items() if key != "voice"}
+    elif not isinstance(data.get("voice", {}), dict):  # the library would drop "alloy" silently
+        raise ProtocolError(f"'voice' of {event.type} must be a JSON object")
     try:
         parsed = cls.from_event(Event(event.type, data, event.payload))
     except KeyError as missing:

@@ -191,6 +191,35 @@ async def test_a_script_the_voice_cannot_read_is_a_clear_400(openai_server: Runn
     assert "the text is mostly Han script, which voice en_US-joe-medium" in error.message
 
 
+async def test_a_voice_object_is_told_what_it_lacks(openai_server: RunningAdapter) -> None:
+    """``voice`` is a name or ``{"id": ...}``: an object hears what is wrong inside it, not
+    "should be a valid string" from the first branch of the union."""
+    error = await bad_request(openai_server, voice={"name": "alloy"})
+    assert (error.code, error.param) == ("missing_required_parameter", "voice")
+    assert error.message.endswith(" - Missing required parameter: 'voice.id'."), error.message
+    error = await bad_request(openai_server, voice={"id": ""})
+    assert (error.code, error.param) == ("string_below_min_length", "voice")
+    assert " - Invalid value for 'voice.id': " in error.message, error.message
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b'{"input": "\xff\xfe"}', b"[" * 5000 + b"]" * 5000, b'{"speed": 1' + b"0" * 5000 + b"}"],
+    ids=["not-utf8", "nested-too-deep", "too-many-digits"],
+)
+async def test_a_body_json_cannot_decode_is_invalid_json(
+    openai_server: RunningAdapter, body: bytes
+) -> None:
+    async with openai_server.http() as http:
+        answer = await http.post(
+            "/v1/audio/speech", content=body, headers={"Content-Type": "application/json"}
+        )
+    assert answer.status_code == 400
+    error = answer.json()["error"]
+    assert (error["code"], error["param"]) == ("invalid_json", None)
+    assert error["message"].startswith("Invalid request body: it is not JSON in UTF-8")
+
+
 async def test_a_paused_engine_is_named_with_how_to_load_it(private_bus: PrivateBus) -> None:
     private_bus.engine()
     hub = await private_bus.client(voice=DEFAULT_VOICE)

@@ -70,6 +70,35 @@ async def test_malformed_http_gets_json_400(guarded: RunningAdapter) -> None:
     }
 
 
+async def in_pieces(port: int, data: bytes, size: int = 4000) -> bytes:
+    """Send ``data`` in pieces a moment apart (so they arrive as separate reads); the answer."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    try:
+        for start in range(0, len(data), size):
+            writer.write(data[start : start + size])
+            await writer.drain()
+            await asyncio.sleep(0.01)
+        return await asyncio.wait_for(reader.read(), 10)
+    finally:
+        writer.close()
+
+
+async def test_headers_over_the_limit_get_431_in_one_piece_or_many(
+    guarded: RunningAdapter,
+) -> None:
+    """h11 alone took 100 KB of headers that arrived in one read, and answered 400 to 17 KB
+    that came in pieces; now both are bounded at 32 KiB, with one answer."""
+    port = guarded.adapter.port
+    head = b"GET /v1/models HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+    big = head + b"".join(b"X-Pad-%d: %s\r\n" % (i, b"a" * 1000) for i in range(40)) + b"\r\n"
+    status, body, _ = await exchange(port, big)
+    assert (status, body["error"]["code"]) == (431, "headers_too_large")
+    answer = await in_pieces(port, big)
+    assert answer.startswith(b"HTTP/1.1 431 ") and b'"headers_too_large"' in answer
+    fine = head + b"X-Pad: " + b"a" * 20_000 + b"\r\n\r\n"  # over h11's own 16 KiB
+    assert (await in_pieces(port, fine)).startswith(b"HTTP/1.1 200 ")
+
+
 async def test_many_half_open_connections_are_all_closed(guarded: RunningAdapter) -> None:
     async def half_open() -> bytes:
         reader, writer = await asyncio.open_connection("127.0.0.1", guarded.adapter.port)
