@@ -176,7 +176,8 @@ def test_cli_manages_the_library(nats_server: NatsServer, tmp_path: Path) -> Non
     assert "renamed kim to lee" in run("rename", "kim", "lee")
     assert [v["name"] for v in json.loads(run("clones", "--json"))] == ["lee"]
     bad = runner.invoke(group, ["add", "bad name", str(clip)], env=env)
-    assert bad.exit_code == 1 and bad.output.startswith("Error: (invalid_request) invalid voice name")
+    assert bad.exit_code == 1
+    assert bad.output.startswith("Error: (invalid_request) invalid voice name")
     missing = runner.invoke(group, ["delete", "kim"], env=env)
     assert missing.exit_code == 1 and "voice_not_found" in missing.output
     assert "deleted lee" in run("delete", "lee")
