@@ -96,7 +96,7 @@ class GuardedH11Protocol(H11Protocol):
             return
         super().data_received(data)
         state = self.conn.their_state
-        if self.transport.is_closing():
+        if self.transport.is_closing() or self._upgraded():
             self._disarm()
         elif state is h11.IDLE:
             if self._waiting_for != "headers":
@@ -132,9 +132,14 @@ class GuardedH11Protocol(H11Protocol):
             self._deadline.cancel()
             self._deadline = None
 
+    def _upgraded(self) -> bool:
+        """The connection became a WebSocket: no longer ours to guard (uvicorn leaves h11
+        waiting for the upgrade request's end, which looks like a body that stopped)."""
+        return self.transport.get_protocol() is not self
+
     def _too_slow(self) -> None:
         self._deadline = None
-        if self.transport.is_closing():
+        if self.transport.is_closing() or self._upgraded():
             return
         if self._waiting_for == "headers" and self.conn.their_state is h11.IDLE:
             message = (

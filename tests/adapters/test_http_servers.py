@@ -11,10 +11,12 @@ from collections.abc import AsyncIterator, Iterator
 
 import pytest
 import uvicorn
+import websockets
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
+from starlette.websockets import WebSocket
 
 from adapters.asgi_server import AsgiServer
 from adapters.http_guard import HttpLimits
@@ -41,7 +43,13 @@ async def echo_server() -> AsyncIterator[AsgiServer]:
     async def echo(request: Request) -> JSONResponse:
         return JSONResponse({"length": len(await request.body())})
 
-    app = Starlette(routes=[Route("/echo", echo, methods=["POST"])])
+    async def talk(socket: WebSocket) -> None:
+        await socket.accept()
+        async for text in socket.iter_text():
+            await socket.send_text(text.upper())
+
+    routes = [Route("/echo", echo, methods=["POST"]), WebSocketRoute("/talk", talk)]
+    app = Starlette(routes=routes)
     config = uvicorn.Config(app, host="127.0.0.1", port=0, log_config=None, lifespan="off")
     server = AsgiServer(config, "echo server", HttpLimits(header_timeout=5, body_timeout=0.5))
     stop = asyncio.Event()
@@ -72,6 +80,18 @@ def held_port() -> Iterator[int]:
         holder.bind(("127.0.0.1", 0))
         holder.listen()
         yield holder.getsockname()[1]
+
+
+async def test_a_websocket_outlives_the_body_deadline(echo_server: AsgiServer) -> None:
+    """An upgraded connection is no longer HTTP: the guard's deadlines end with the upgrade
+    (uvicorn leaves h11 waiting for the upgrade request's end, which once made the guard
+    write a 408 into a live Twilio media stream after 30 s)."""
+    url = f"ws://127.0.0.1:{echo_server.port}/talk"
+    async with websockets.connect(url) as socket:
+        for word in ("hello", "still", "there"):
+            await asyncio.sleep(0.4)  # 1.2 s in all, past the 0.5 s body deadline
+            await socket.send(word)
+            assert await asyncio.wait_for(socket.recv(), 5) == word.upper()
 
 
 async def test_a_taken_http_port_names_its_holder(held_port: int) -> None:
