@@ -87,7 +87,10 @@ def scenario(name: str, fault: Fault, whisper: Any) -> list[str]:
             for outcome in outcomes:
                 kind = outcome.kind
                 if kind == "whole":
-                    kind = check_whole(outcome, before[outcome.text], whisper).split(":")[0]
+                    judged = check_whole(outcome, before[outcome.text], whisper)
+                    if judged != "whole":  # say why, so a misheard word is told from a mix
+                        print(f"{name}: {outcome.text!r} {judged}")
+                    kind = judged.split(":")[0]
                 elif kind == "error" and not outcome.detail.startswith(TYPED):
                     untyped.append(outcome.detail)
                     kind = "untyped"
